@@ -1,0 +1,215 @@
+using System.Security.Cryptography;
+using System.Threading.Channels;
+using Tally.Ledger;
+
+namespace Tally.Ingest;
+
+/// <summary>
+/// Moves what is new in the agents' logs into a ledger: discovers files, reads each from its
+/// cursor on all cores, and commits records together with the cursors that cover them.
+/// </summary>
+/// <remarks>
+/// Correctness does not depend on the cursors: every write is an upsert on a record's identity,
+/// so a file read twice (after a crash, by a second ingest running at once, or because it was
+/// replaced) never counts a call twice. Cursors only make a rerun cheap: a file whose size and
+/// modification time are unchanged is not opened at all. Each commit is one transaction, so a
+/// process killed at any point leaves the ledger as it was after its last whole batch.
+/// </remarks>
+public sealed class Ingester
+{
+    /// <summary>How many bytes at the start of a file identify it (see <see cref="FileCursor.Fingerprint"/>).</summary>
+    internal const int FingerprintBytes = 4096;
+
+    private readonly ILedger _ledger;
+    private readonly IReadOnlyList<IUsageSource> _sources;
+
+    /// <summary>Creates an ingester over the given sources.</summary>
+    public Ingester(ILedger ledger, IReadOnlyList<IUsageSource> sources)
+    {
+        ArgumentNullException.ThrowIfNull(ledger);
+        ArgumentNullException.ThrowIfNull(sources);
+        _ledger = ledger;
+        _sources = sources;
+    }
+
+    /// <summary>Calls per commit: large enough to amortise a transaction, small enough to bound memory.</summary>
+    public int BatchCalls { get; init; } = 20_000;
+
+    /// <summary>How many files are read at once; defaults to the number of cores.</summary>
+    public int Parallelism { get; init; } = Environment.ProcessorCount;
+
+    /// <summary>Runs one sweep over every source.</summary>
+    /// <param name="progress">Receives progress after each file, from the committing thread.</param>
+    /// <param name="cancellationToken">Stops the sweep; what was committed stays committed.</param>
+    public async Task<IngestResult> RunAsync(IProgress<IngestProgress>? progress = null, CancellationToken cancellationToken = default)
+    {
+        var discoveries = new List<(IUsageSource Source, SourceDiscovery Discovery)>();
+        var work = new List<FileWork>();
+        foreach (var source in _sources)
+        {
+            var discovery = source.Discover();
+            discoveries.Add((source, discovery));
+            var cursors = await _ledger.GetCursorsAsync(source.Name, cancellationToken).ConfigureAwait(false);
+            foreach (var file in discovery.Files)
+            {
+                cursors.TryGetValue(file.Path, out var cursor);
+                // Ledgers keep times to the millisecond, so compare at that precision.
+                if (cursor is not null && cursor.Size == file.Size
+                    && cursor.ModifiedUtc.ToUnixTimeMilliseconds() == file.ModifiedUtc.ToUnixTimeMilliseconds())
+                {
+                    continue;
+                }
+
+                work.Add(new FileWork(source, file, cursor));
+            }
+        }
+
+        // Largest first, so one huge file does not start last and leave a core idle at the end.
+        work.Sort((a, b) => b.File.Size.CompareTo(a.File.Size));
+
+        var before = await CountCallsAsync(cancellationToken).ConfigureAwait(false);
+        var skipped = new List<SkippedLine>();
+        var totalBytes = work.Sum(w => w.File.Size);
+        long bytesDone = 0;
+        var filesDone = 0;
+
+        var results = Channel.CreateBounded<(FileWork Work, FileReadResult Result, FileCursor? Cursor)>(
+            new BoundedChannelOptions(Math.Max(2, Parallelism * 2)) { SingleReader = true });
+
+        using var readersCancel = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var readers = Parallel.ForEachAsync(
+            work,
+            new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, Parallelism), CancellationToken = readersCancel.Token },
+            async (item, ct) =>
+            {
+                await results.Writer.WriteAsync(ReadFile(item), ct).ConfigureAwait(false);
+            });
+        var readersDone = readers.ContinueWith(
+            t => results.Writer.TryComplete(t.Exception?.GetBaseException()),
+            CancellationToken.None,
+            TaskContinuationOptions.ExecuteSynchronously,
+            TaskScheduler.Default);
+
+        var batch = new IngestBatch();
+        try
+        {
+            await foreach (var (item, result, cursor) in results.Reader.ReadAllAsync(cancellationToken).ConfigureAwait(false))
+            {
+                batch.Calls.AddRange(result.Calls);
+                batch.ToolResults.AddRange(result.ToolResults);
+                if (cursor is not null)
+                {
+                    batch.Cursors.Add(cursor);
+                }
+
+                skipped.AddRange(result.Skipped);
+                filesDone++;
+                bytesDone += item.File.Size;
+                if (batch.Calls.Count + batch.ToolResults.Count >= BatchCalls)
+                {
+                    await _ledger.CommitAsync(batch, cancellationToken).ConfigureAwait(false);
+                    batch = new IngestBatch();
+                }
+
+                progress?.Report(new IngestProgress(filesDone, work.Count, bytesDone, totalBytes));
+            }
+
+            if (!batch.IsEmpty)
+            {
+                await _ledger.CommitAsync(batch, cancellationToken).ConfigureAwait(false);
+            }
+        }
+        finally
+        {
+            await readersCancel.CancelAsync().ConfigureAwait(false);
+            await readersDone.ConfigureAwait(false);
+        }
+
+        await readers.ConfigureAwait(false);
+        var after = await CountCallsAsync(cancellationToken).ConfigureAwait(false);
+        return new IngestResult(
+            discoveries.Select(d => new SourceSweep(d.Source.Name, d.Discovery.SearchedRoots, d.Discovery.Files.Count)).ToList(),
+            filesDone,
+            Math.Max(0, after - before),
+            skipped);
+    }
+
+    private async Task<long> CountCallsAsync(CancellationToken cancellationToken)
+    {
+        var statistics = await _ledger.GetStatisticsAsync(cancellationToken).ConfigureAwait(false);
+        return statistics.CallsBySource.Values.Sum();
+    }
+
+    /// <summary>Reads one file; a file that cannot be read (deleted since discovery, no permission) is reported and left for the next sweep.</summary>
+    private static (FileWork Work, FileReadResult Result, FileCursor? Cursor) ReadFile(FileWork work)
+    {
+        try
+        {
+            var start = ResumePoint(work);
+            var result = work.Source.Read(work.File, start);
+            var earlierSkips = start.Offset > 0 ? work.Cursor!.LinesSkipped : 0;
+            var cursor = new FileCursor(
+                work.Source.Name,
+                work.File.Path,
+                Fingerprint(work.File.Path, result.Next.Offset),
+                result.Next.Offset,
+                result.Next.Line,
+                work.File.Size,
+                work.File.ModifiedUtc,
+                earlierSkips + result.Skipped.Count,
+                result.Next.State);
+            return (work, result, cursor);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            var failed = new FileReadResult { Next = ReadStart.Beginning };
+            failed.Skipped.Add(new SkippedLine(work.File.Path, 0, $"could not read the file: {e.Message}"));
+            return (work, failed, null);
+        }
+    }
+
+    /// <summary>
+    /// Where to resume: the cursor when the file still starts with the bytes it had and has not
+    /// shrunk below the cursor; otherwise the file was replaced or rewritten, so read it again
+    /// from the start (the ledger's upserts keep that from double counting).
+    /// </summary>
+    private static ReadStart ResumePoint(FileWork work)
+    {
+        var cursor = work.Cursor;
+        if (cursor is null || cursor.Offset == 0 || work.File.Size < cursor.Offset)
+        {
+            return ReadStart.Beginning;
+        }
+
+        return Fingerprint(work.File.Path, cursor.Offset) == cursor.Fingerprint
+            ? new ReadStart(cursor.Offset, cursor.Line, cursor.State)
+            : ReadStart.Beginning;
+    }
+
+    /// <summary>A hash of the file's first bytes, up to <paramref name="consumed"/>: content that appending cannot change.</summary>
+    internal static string Fingerprint(string path, long consumed)
+    {
+        var length = (int)Math.Min(FingerprintBytes, consumed);
+        Span<byte> head = stackalloc byte[FingerprintBytes];
+        using (var handle = File.OpenHandle(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete))
+        {
+            var read = 0;
+            while (read < length)
+            {
+                var n = RandomAccess.Read(handle, head[read..length], read);
+                if (n == 0)
+                {
+                    break;
+                }
+
+                read += n;
+            }
+
+            length = read;
+        }
+
+        return Convert.ToHexString(SHA256.HashData(head[..length]))[..32];
+    }
+
+    private sealed record FileWork(IUsageSource Source, LogFile File, FileCursor? Cursor);
+}
