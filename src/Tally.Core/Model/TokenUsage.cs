@@ -35,14 +35,15 @@ public readonly record struct TokenUsage(
         || CacheWrite1h.HasValue || Output.HasValue || Reasoning.HasValue;
 
     /// <summary>
-    /// cacheRead / (input + cacheRead + cacheWrite*), or null when that denominator is zero.
+    /// cacheRead / (input + cacheRead + cacheWrite*), or null when that denominator is zero or
+    /// when cache reads were not reported at all (an unknown is not a 0% hit ratio).
     /// </summary>
     public double? CacheHitRatio
     {
         get
         {
             var context = ContextTokens;
-            return context == 0 ? null : (double)(CacheRead ?? 0) / context;
+            return context == 0 || CacheRead is null ? null : (double)CacheRead.Value / context;
         }
     }
 

@@ -22,3 +22,31 @@ public enum SummaryGrouping
     /// <summary>One row per stop reason.</summary>
     StopReason,
 }
+
+/// <summary>The names groupings go by on the command line and in JSON (<c>model</c>, <c>stop-reason</c>, ...).</summary>
+public static class SummaryGroupings
+{
+    private static readonly Dictionary<string, SummaryGrouping> ByName = new(StringComparer.OrdinalIgnoreCase)
+    {
+        ["model"] = SummaryGrouping.Model,
+        ["day"] = SummaryGrouping.Day,
+        ["week"] = SummaryGrouping.Week,
+        ["month"] = SummaryGrouping.Month,
+        ["session"] = SummaryGrouping.Session,
+        ["project"] = SummaryGrouping.Project,
+        ["provider"] = SummaryGrouping.Provider,
+        ["source"] = SummaryGrouping.Source,
+        ["stop-reason"] = SummaryGrouping.StopReason,
+    };
+
+    /// <summary>Every name, in display order.</summary>
+    public static IReadOnlyList<string> Names { get; } = [.. ByName.Keys];
+
+    /// <summary>The grouping a name stands for.</summary>
+    /// <exception cref="ArgumentException">The name is not a grouping.</exception>
+    public static SummaryGrouping Parse(string name) =>
+        ByName.TryGetValue(name, out var grouping) ? grouping : throw new ArgumentException($"Unknown grouping '{name}'.", nameof(name));
+
+    /// <summary>A grouping's name.</summary>
+    public static string Name(this SummaryGrouping grouping) => ByName.First(g => g.Value == grouping).Key;
+}
