@@ -1,0 +1,279 @@
+using System.Globalization;
+using Microsoft.Data.Sqlite;
+using Tally.Model;
+
+namespace Tally.Ledger.Sqlite;
+
+/// <summary>
+/// The embedded default ledger: one SQLite file, shared safely by every Tally process on the machine.
+/// </summary>
+/// <remarks>
+/// <para>
+/// The file runs in WAL mode, so readers never block the writer, with <c>synchronous=NORMAL</c>
+/// (a power cut may lose the last commits but never corrupts the file, and a lost commit is simply
+/// read again from its cursor). Every write transaction starts with <c>BEGIN IMMEDIATE</c> and a
+/// process that finds another one writing waits up to <see cref="BusyTimeout"/> rather than fail.
+/// </para>
+/// <para>
+/// Calls are upserts on (source, call key): when a call is already stored, the more complete
+/// observation (<see cref="LlmCall.Completeness"/>) supplies model, usage, stop reason, duration,
+/// request id and reported cost, which are overwritten and never summed; the earliest sighting
+/// supplies where the call was made: session, timestamp, project, agent, sidechain flag, user and
+/// host. Ties keep what is stored. Tool results merge field by field, the first non-null value
+/// winning. Because every rule is an upsert, two ingests writing the same calls never double count.
+/// </para>
+/// <para>
+/// An instance holds one connection and runs one operation at a time; it is safe to share between
+/// threads, which simply queue. Open one instance per process and dispose it to close the file.
+/// </para>
+/// </remarks>
+public sealed class SqliteLedger : ILedger
+{
+    /// <summary>How long an operation waits for another process's write lock before it fails.</summary>
+    public static readonly TimeSpan BusyTimeout = TimeSpan.FromSeconds(10);
+
+    private const int PageSize = 32 * 1024;
+
+    // Room for the primary-key index of about half a million calls: upserts land at random
+    // places in it (call ids are random), so a cache smaller than the index turns into reads.
+    private const int CacheKibibytes = 64 * 1024;
+
+    private readonly SqliteConnection _connection;
+    private readonly SqliteBatchWriter _writer;
+    private readonly SemaphoreSlim _gate = new(1, 1);
+    private bool _disposed;
+
+    private SqliteLedger(string location, SqliteConnection connection)
+    {
+        Location = location;
+        _connection = connection;
+        _writer = new SqliteBatchWriter(connection);
+    }
+
+    /// <summary>The full path of the ledger file.</summary>
+    public string Location { get; }
+
+    /// <summary>
+    /// Opens the ledger at <paramref name="path"/>, creating the file and its directory when
+    /// missing and bringing an older schema up to date.
+    /// </summary>
+    /// <param name="path">The ledger file, e.g. <c>~/.tally/ledger.db</c>.</param>
+    /// <param name="cancellationToken">Stops the open before it touches the schema.</param>
+    /// <exception cref="ArgumentException"><paramref name="path"/> is null or blank.</exception>
+    /// <exception cref="NotSupportedException">The file was written by a newer Tally with a schema this one does not know.</exception>
+    /// <exception cref="SqliteException">The file is not a SQLite database, or it stayed locked longer than <see cref="BusyTimeout"/>.</exception>
+    public static async Task<SqliteLedger> OpenAsync(string path, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(path);
+        var fullPath = Path.GetFullPath(path);
+        if (Path.GetDirectoryName(fullPath) is { Length: > 0 } directory)
+        {
+            Directory.CreateDirectory(directory);
+        }
+
+        var connectionString = new SqliteConnectionStringBuilder
+        {
+            DataSource = fullPath,
+            Mode = SqliteOpenMode.ReadWriteCreate,
+            // Disposing the ledger must really close the file (tests delete it; other tools may
+            // want it), and one long-lived connection gains nothing from a pool.
+            Pooling = false,
+            DefaultTimeout = (int)BusyTimeout.TotalSeconds,
+        }.ToString();
+
+        var connection = new SqliteConnection(connectionString);
+        try
+        {
+            await connection.OpenAsync(cancellationToken).ConfigureAwait(false);
+            cancellationToken.ThrowIfCancellationRequested();
+            Configure(connection);
+            SqliteSchema.Migrate(connection, fullPath);
+            return new SqliteLedger(fullPath, connection);
+        }
+        catch
+        {
+            await connection.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
+    }
+
+    /// <inheritdoc />
+    public async Task<IReadOnlyDictionary<string, FileCursor>> GetCursorsAsync(string source, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(source);
+        await EnterAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            using var command = _connection.CreateCommand();
+            command.CommandText = """
+                SELECT path, fingerprint, byte_offset, line, size, modified_ms, lines_skipped, state
+                FROM file_cursors WHERE source = $source
+                """;
+            command.Parameters.AddWithValue("$source", source);
+            var cursors = new Dictionary<string, FileCursor>(StringComparer.Ordinal);
+            using var reader = command.ExecuteReader();
+            while (reader.Read())
+            {
+                var path = reader.GetString(0);
+                cursors[path] = new FileCursor(
+                    source,
+                    path,
+                    reader.GetString(1),
+                    reader.GetInt64(2),
+                    reader.GetInt64(3),
+                    reader.GetInt64(4),
+                    DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(5)),
+                    reader.GetInt64(6),
+                    reader.IsDBNull(7) ? null : reader.GetString(7));
+            }
+
+            return cursors;
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    /// <inheritdoc />
+    /// <remarks>
+    /// The whole batch is one <c>BEGIN IMMEDIATE</c> transaction: if any row fails or the token
+    /// fires part-way, nothing of the batch is written, its cursors included.
+    /// </remarks>
+    public async Task CommitAsync(IngestBatch batch, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(batch);
+        if (batch.IsEmpty)
+        {
+            return;
+        }
+
+        await EnterAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            // Disposing an uncommitted transaction rolls it back.
+            using var transaction = _connection.BeginTransaction(deferred: false);
+            _writer.Write(batch, cancellationToken);
+            cancellationToken.ThrowIfCancellationRequested();
+            transaction.Commit();
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    /// <inheritdoc />
+    public async Task<IReadOnlyList<UsageAggregate>> AggregateAsync(UsageQuery query, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(query);
+        await EnterAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            using var command = UsageAggregateCommand.Create(_connection, query);
+            using var reader = command.ExecuteReader();
+            var rows = new List<UsageAggregate>();
+            while (reader.Read())
+            {
+                rows.Add(UsageAggregateCommand.Read(reader));
+            }
+
+            return rows;
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    /// <inheritdoc />
+    public async Task<LedgerStatistics> GetStatisticsAsync(CancellationToken cancellationToken = default)
+    {
+        await EnterAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            // One read transaction, so the counts come from one snapshot even while another
+            // process commits; the ingester compares counts taken before and after a sweep.
+            using var snapshot = _connection.BeginTransaction(deferred: true);
+            using var command = _connection.CreateCommand();
+            command.Transaction = snapshot;
+            var callsBySource = new Dictionary<string, long>(StringComparer.Ordinal);
+            command.CommandText = "SELECT source, count(*) FROM calls GROUP BY source";
+            using (var reader = command.ExecuteReader())
+            {
+                while (reader.Read())
+                {
+                    callsBySource[reader.GetString(0)] = reader.GetInt64(1);
+                }
+            }
+
+            command.CommandText = "SELECT count(*) FROM tool_results";
+            var toolResults = Convert.ToInt64(command.ExecuteScalar(), CultureInfo.InvariantCulture);
+
+            long files;
+            long linesSkipped;
+            command.CommandText = "SELECT count(*), coalesce(sum(lines_skipped), 0) FROM file_cursors";
+            using (var reader = command.ExecuteReader())
+            {
+                reader.Read();
+                files = reader.GetInt64(0);
+                linesSkipped = reader.GetInt64(1);
+            }
+
+            // Read afresh: another process may have migrated the file since this one opened it.
+            var version = SqliteSchema.ReadVersion(_connection, snapshot);
+            return new LedgerStatistics(Location, version, callsBySource, toolResults, files, linesSkipped);
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    /// <summary>Waits for any operation in progress, then closes the file.</summary>
+    public async ValueTask DisposeAsync()
+    {
+        await _gate.WaitAsync().ConfigureAwait(false);
+        try
+        {
+            if (_disposed)
+            {
+                return;
+            }
+
+            _disposed = true;
+            _writer.Dispose();
+            await _connection.DisposeAsync().ConfigureAwait(false);
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    private static void Configure(SqliteConnection connection)
+    {
+        using var command = connection.CreateCommand();
+        // busy_timeout first: switching to WAL needs a lock that another opener may hold.
+        // page_size only takes effect while the file is still empty, i.e. before WAL is set;
+        // large pages make bulk upserts and full scans markedly faster than the 4 KiB default.
+        command.CommandText = $"""
+            PRAGMA busy_timeout = {(long)BusyTimeout.TotalMilliseconds};
+            PRAGMA page_size = {PageSize};
+            PRAGMA journal_mode = WAL;
+            PRAGMA synchronous = NORMAL;
+            PRAGMA cache_size = -{CacheKibibytes};
+            """;
+        command.ExecuteNonQuery();
+    }
+
+    private async Task EnterAsync(CancellationToken cancellationToken)
+    {
+        await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        if (_disposed)
+        {
+            _gate.Release();
+            throw new ObjectDisposedException(nameof(SqliteLedger));
+        }
+    }
+}

@@ -1,0 +1,56 @@
+using Tally.Model;
+
+namespace Tally.Ledger.Sqlite.Tests.TestSupport;
+
+/// <summary>Records with sensible defaults, so each test states only what it is about.</summary>
+internal static class TestRecords
+{
+    public static readonly DateTimeOffset T0 = new(2025, 6, 1, 12, 0, 0, TimeSpan.Zero);
+
+    public static LlmCall Call(
+        string key,
+        string session = "session-a",
+        DateTimeOffset? at = null,
+        TokenUsage? usage = null,
+        StopReason stop = StopReason.EndTurn,
+        string model = "claude-sonnet-4-5",
+        string source = SourceNames.ClaudeCode,
+        string? project = "/home/me/src/tally",
+        string? projectKey = null,
+        decimal? cost = null) => new()
+    {
+        Source = source,
+        CallKey = key,
+        SessionId = session,
+        Timestamp = at ?? T0,
+        Model = model,
+        Provider = "anthropic",
+        Usage = usage ?? new TokenUsage(10, 100, null, null, 20, null),
+        StopReason = stop,
+        StopReasonRaw = stop == StopReason.Unknown ? null : stop.JsonName(),
+        Project = project,
+        ProjectKey = projectKey,
+        ReportedCost = cost,
+    };
+
+    public static FileCursor Cursor(string path, long offset, string source = SourceNames.ClaudeCode, string? state = null) =>
+        new(source, path, "fp-" + offset, offset, offset / 100, offset, T0.AddMinutes(offset), offset % 7, state);
+
+    public static IngestBatch Batch(params LlmCall[] calls)
+    {
+        var batch = new IngestBatch();
+        batch.Calls.AddRange(calls);
+        return batch;
+    }
+
+    /// <summary>Commits the calls as one batch.</summary>
+    public static Task CommitCallsAsync(this SqliteLedger ledger, params LlmCall[] calls) => ledger.CommitAsync(Batch(calls));
+
+    /// <summary>Everything, in one row per group of the given grouping.</summary>
+    public static async Task<IReadOnlyList<UsageAggregate>> GroupAsync(
+        this SqliteLedger ledger,
+        LedgerGrouping grouping = LedgerGrouping.None,
+        CallFilter? filter = null,
+        params long[] thresholds) =>
+        await ledger.AggregateAsync(new UsageQuery(filter ?? CallFilter.All, grouping, thresholds));
+}
