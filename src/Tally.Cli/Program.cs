@@ -1,1 +1,3 @@
-return 0;
+using Tally.Cli;
+
+return await TallyCommand.RunAsync(args, CliConsoles.Create());

@@ -1,0 +1,75 @@
+using Tally.Ingest;
+using Tally.Ledger;
+using Tally.Ledger.Sqlite;
+using Tally.Model;
+using Tally.Pricing;
+using Tally.Projects;
+using Tally.Sources.ClaudeCode;
+
+namespace Tally.Cli;
+
+/// <summary>
+/// The parts a command works with, wired once: the environment, the ledger (from <c>--ledger</c>,
+/// else <c>TALLY_LEDGER</c>, else <c>$TALLY_HOME/ledger.db</c>), the price catalog with the user's
+/// overrides, and the log sources.
+/// </summary>
+internal sealed class TallyContext : IAsyncDisposable
+{
+    private TallyContext(AgentEnvironment environment, ILedger ledger, PriceCatalog prices)
+    {
+        Environment = environment;
+        Ledger = ledger;
+        Prices = prices;
+    }
+
+    public AgentEnvironment Environment { get; }
+
+    public ILedger Ledger { get; }
+
+    public PriceCatalog Prices { get; }
+
+    /// <summary>Where the user's price overrides live.</summary>
+    public static string PriceOverridesPath(AgentEnvironment environment) => Path.Combine(environment.TallyHome, "prices.json");
+
+    public static async Task<TallyContext> OpenAsync(string? ledgerOption, AgentEnvironment environment, CancellationToken cancellationToken)
+    {
+        var prices = PriceCatalog.Load(PriceOverridesPath(environment));
+        var ledger = await OpenLedgerAsync(ledgerOption ?? environment.Get("TALLY_LEDGER"), environment, cancellationToken);
+        return new TallyContext(environment, ledger, prices);
+    }
+
+    /// <summary>The sources to read, all of them or the one <c>--source</c> names.</summary>
+    public IReadOnlyList<IUsageSource> Sources(string? only)
+    {
+        var resolver = new ProjectKeyResolver();
+        IUsageSource[] all = [new ClaudeCodeSource(Environment, resolver)];
+        return only is null ? all : all.Where(s => s.Name == only).ToArray();
+    }
+
+    private static async Task<ILedger> OpenLedgerAsync(string? connection, AgentEnvironment environment, CancellationToken cancellationToken)
+    {
+        if (connection is not null && (connection.StartsWith("postgres://", StringComparison.OrdinalIgnoreCase)
+            || connection.StartsWith("postgresql://", StringComparison.OrdinalIgnoreCase)))
+        {
+            throw new UsageException("PostgreSQL ledgers are not available in this version of Tally; use a SQLite path.");
+        }
+
+        var path = connection is null
+            ? Path.Combine(environment.TallyHome, "ledger.db")
+            : environment.ExpandPath(connection);
+        return await SqliteLedger.OpenAsync(path, cancellationToken);
+    }
+
+    public ValueTask DisposeAsync() => Ledger.DisposeAsync();
+
+    /// <summary>Checks a <c>--source</c> value.</summary>
+    public static string? ValidateSource(string? source)
+    {
+        if (source is not null && !SourceNames.All.Contains(source))
+        {
+            throw new UsageException($"Unknown source '{source}'; use one of: {string.Join(", ", SourceNames.All)}.");
+        }
+
+        return source;
+    }
+}

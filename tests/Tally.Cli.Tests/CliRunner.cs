@@ -1,0 +1,106 @@
+using System.Diagnostics;
+using System.Text.Json;
+
+namespace Tally.Cli.Tests;
+
+/// <summary>
+/// Runs the built <c>tally</c> as a separate process against a temporary HOME, the way a user
+/// runs it: real files, real SQLite ledger, real exit codes and output streams.
+/// </summary>
+internal sealed class CliRunner : IDisposable
+{
+    private static readonly string TallyDll = Path.Combine(AppContext.BaseDirectory, "tally.dll");
+
+    public CliRunner()
+    {
+        Home = Directory.CreateTempSubdirectory("tally-home-").FullName;
+        TallyHome = Path.Combine(Home, ".tally");
+    }
+
+    public string Home { get; }
+
+    public string TallyHome { get; }
+
+    public string ClaudeProjects => Path.Combine(Home, ".claude", "projects");
+
+    /// <summary>Extra environment for every run (null removes a variable).</summary>
+    public Dictionary<string, string?> Environment { get; } = new();
+
+    /// <summary>Copies the fixture tree <c>Fixtures/claude/projects</c> into the HOME's <c>~/.claude/projects</c>.</summary>
+    public void AddClaudeFixtures()
+    {
+        var from = Path.Combine(AppContext.BaseDirectory, "Fixtures", "claude", "projects");
+        foreach (var file in Directory.EnumerateFiles(from, "*", SearchOption.AllDirectories))
+        {
+            var to = Path.Combine(ClaudeProjects, Path.GetRelativePath(from, file));
+            Directory.CreateDirectory(Path.GetDirectoryName(to)!);
+            File.Copy(file, to, overwrite: true);
+        }
+    }
+
+    public async Task<CliResult> RunAsync(params string[] args)
+    {
+        var start = new ProcessStartInfo("dotnet")
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        start.ArgumentList.Add(TallyDll);
+        foreach (var arg in args)
+        {
+            start.ArgumentList.Add(arg);
+        }
+
+        start.Environment["HOME"] = Home;
+        start.Environment["USERPROFILE"] = Home;
+        start.Environment["TALLY_HOME"] = TallyHome;
+        start.Environment["NO_COLOR"] = "1";
+        start.Environment["TZ"] = "UTC";
+        foreach (var name in new[] { "CLAUDE_CONFIG_DIR", "XDG_CONFIG_HOME", "TALLY_LEDGER", "CODEX_HOME", "XDG_DATA_HOME" })
+        {
+            start.Environment.Remove(name);
+        }
+
+        foreach (var (name, value) in Environment)
+        {
+            if (value is null)
+            {
+                start.Environment.Remove(name);
+            }
+            else
+            {
+                start.Environment[name] = value;
+            }
+        }
+
+        using var process = Process.Start(start)!;
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(2));
+        await process.WaitForExitAsync(timeout.Token);
+        return new CliResult(process.ExitCode, await stdout, await stderr);
+    }
+
+    /// <summary>Runs a command that must succeed and print JSON.</summary>
+    public async Task<JsonElement> JsonAsync(params string[] args)
+    {
+        var result = await RunAsync([.. args, "--json"]);
+        Assert.True(result.ExitCode == 0, $"exit {result.ExitCode}: {result.Stderr}");
+        return JsonDocument.Parse(result.Stdout).RootElement.Clone();
+    }
+
+    public void Dispose()
+    {
+        try
+        {
+            Directory.Delete(Home, recursive: true);
+        }
+        catch (IOException)
+        {
+            // A ledger file still closing on a slow machine; the temp folder is cleaned by the OS.
+        }
+    }
+}
+
+internal sealed record CliResult(int ExitCode, string Stdout, string Stderr);
