@@ -23,7 +23,7 @@ internal static class TallyCommand
         root.Add(SummaryCommand.Create(consoles));
         root.SetAction(async (result, ct) =>
         {
-            await using var context = await TallyContext.OpenAsync(result.GetValue(summary.Common.Ledger), AgentEnvironment.Current, ct);
+            await using var context = await TallyContext.OpenAsync(result.GetValue(summary.Common.Ledger), AgentEnvironment.Current, ct, prices: true);
             var source = TallyContext.ValidateSource(result.GetValue(summary.Common.Source));
             var json = result.GetValue(summary.Common.Json);
             var ingest = await IngestCommand.RunAsync(context, source, consoles, ct);

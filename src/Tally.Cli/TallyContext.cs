@@ -15,27 +15,37 @@ namespace Tally.Cli;
 /// </summary>
 internal sealed class TallyContext : IAsyncDisposable
 {
-    private TallyContext(AgentEnvironment environment, ILedger ledger, PriceCatalog prices)
+    private readonly Lazy<Task<PriceCatalog>> _prices;
+
+    private TallyContext(AgentEnvironment environment, ILedger ledger, Lazy<Task<PriceCatalog>> prices)
     {
         Environment = environment;
         Ledger = ledger;
-        Prices = prices;
+        _prices = prices;
     }
 
     public AgentEnvironment Environment { get; }
 
     public ILedger Ledger { get; }
 
-    public PriceCatalog Prices { get; }
+    /// <summary>The catalog with the user's overrides. An ingest never reads it; a report starts reading it while the ledger opens.</summary>
+    public Task<PriceCatalog> PricesAsync => _prices.Value;
 
     /// <summary>Where the user's price overrides live.</summary>
     public static string PriceOverridesPath(AgentEnvironment environment) => Path.Combine(environment.TallyHome, "prices.json");
 
-    public static async Task<TallyContext> OpenAsync(string? ledgerOption, AgentEnvironment environment, CancellationToken cancellationToken)
+    /// <summary>Opens the ledger; with <paramref name="prices"/>, reads the price catalog on another core meanwhile.</summary>
+    public static async Task<TallyContext> OpenAsync(
+        string? ledgerOption, AgentEnvironment environment, CancellationToken cancellationToken, bool prices = false)
     {
-        var prices = PriceCatalog.Load(PriceOverridesPath(environment));
+        var catalog = new Lazy<Task<PriceCatalog>>(() => Task.Run(() => PriceCatalog.Load(PriceOverridesPath(environment)), CancellationToken.None));
+        if (prices)
+        {
+            _ = catalog.Value;
+        }
+
         var ledger = await OpenLedgerAsync(ledgerOption ?? environment.Get("TALLY_LEDGER"), environment, cancellationToken);
-        return new TallyContext(environment, ledger, prices);
+        return new TallyContext(environment, ledger, catalog);
     }
 
     /// <summary>The sources to read, all of them or the one <c>--source</c> names.</summary>

@@ -40,7 +40,7 @@ internal sealed class SummaryCommand
         summary.AddTo(command);
         command.SetAction(async (result, ct) =>
         {
-            await using var context = await TallyContext.OpenAsync(result.GetValue(summary.Common.Ledger), AgentEnvironment.Current, ct);
+            await using var context = await TallyContext.OpenAsync(result.GetValue(summary.Common.Ledger), AgentEnvironment.Current, ct, prices: true);
             return await summary.RunAsync(result, context, consoles, extraJson: null, ct);
         });
         return command;
@@ -59,7 +59,8 @@ internal sealed class SummaryCommand
     public async Task<int> RunAsync(
         ParseResult result, TallyContext context, CliConsoles consoles, Action<System.Text.Json.Utf8JsonWriter>? extraJson, CancellationToken ct)
     {
-        var report = await SummaryQuery.RunAsync(context.Ledger, context.Prices, Options(result), ct);
+        var options = Options(result);
+        var report = await SummaryQuery.RunAsync(context.Ledger, await context.PricesAsync, options, ct);
         if (result.GetValue(Common.Json))
         {
             consoles.Out.Profile.Out.Writer.WriteLine(JsonOutput.Write(w => SummaryJson.Write(w, report, extraJson)));

@@ -90,6 +90,17 @@ public sealed class Ingester
             TaskContinuationOptions.ExecuteSynchronously,
             TaskScheduler.Default);
 
+        // Commits run on their own task, one batch at a time, while the next batch fills: reading
+        // and writing overlap instead of taking turns.
+        var commits = Channel.CreateBounded<IngestBatch>(new BoundedChannelOptions(1) { SingleReader = true, SingleWriter = true });
+        var writer = Task.Run(async () =>
+        {
+            await foreach (var full in commits.Reader.ReadAllAsync(cancellationToken).ConfigureAwait(false))
+            {
+                await _ledger.CommitAsync(full, cancellationToken).ConfigureAwait(false);
+            }
+        }, cancellationToken);
+
         var batch = new IngestBatch();
         try
         {
@@ -107,7 +118,7 @@ public sealed class Ingester
                 bytesDone += item.File.Size;
                 if (batch.Calls.Count + batch.ToolResults.Count >= BatchCalls)
                 {
-                    await _ledger.CommitAsync(batch, cancellationToken).ConfigureAwait(false);
+                    await SendAsync(commits, batch, writer, cancellationToken).ConfigureAwait(false);
                     batch = new IngestBatch();
                 }
 
@@ -116,11 +127,15 @@ public sealed class Ingester
 
             if (!batch.IsEmpty)
             {
-                await _ledger.CommitAsync(batch, cancellationToken).ConfigureAwait(false);
+                await SendAsync(commits, batch, writer, cancellationToken).ConfigureAwait(false);
             }
+
+            commits.Writer.Complete();
+            await writer.ConfigureAwait(false);
         }
         finally
         {
+            commits.Writer.TryComplete();
             await readersCancel.CancelAsync().ConfigureAwait(false);
             await readersDone.ConfigureAwait(false);
         }
@@ -132,6 +147,18 @@ public sealed class Ingester
             filesDone,
             Math.Max(0, after - before),
             skipped);
+    }
+
+    /// <summary>Queues a full batch for the writer, surfacing the writer's failure instead of waiting on a dead task.</summary>
+    private static async Task SendAsync(Channel<IngestBatch> commits, IngestBatch batch, Task writer, CancellationToken cancellationToken)
+    {
+        var send = commits.Writer.WriteAsync(batch, cancellationToken).AsTask();
+        if (await Task.WhenAny(send, writer).ConfigureAwait(false) == writer)
+        {
+            await writer.ConfigureAwait(false);
+        }
+
+        await send.ConfigureAwait(false);
     }
 
     private async Task<long> CountCallsAsync(CancellationToken cancellationToken)

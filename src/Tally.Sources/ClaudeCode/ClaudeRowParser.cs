@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Text.Json;
 
 namespace Tally.Sources.ClaudeCode;
@@ -27,6 +28,7 @@ internal static class ClaudeRowParser
     /// parse stops at its <c>type</c>. Progress rows embed whole subagent messages, so this spares
     /// most of their bytes.
     /// </param>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static string? Parse(ReadOnlySpan<byte> line, ClaudeRow row, bool needLinks)
     {
         row.Reset();
@@ -48,6 +50,7 @@ internal static class ClaudeRowParser
     /// Reads only <c>parentUuid</c> and <c>uuid</c>, stopping as soon as both are seen: enough to
     /// follow a conversation chain through rows the reader otherwise ignores.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static string? ParseLink(ReadOnlySpan<byte> line, ClaudeRow row)
     {
         row.Reset();
@@ -65,6 +68,7 @@ internal static class ClaudeRowParser
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static string? ParseTopLevel(ReadOnlySpan<byte> line, ClaudeRow row, bool linkOnly, bool needLinks)
     {
         var reader = new Utf8JsonReader(line, Options);
@@ -199,6 +203,7 @@ internal static class ClaudeRowParser
         return null;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static string? ParseMessage(ref Utf8JsonReader reader, ClaudeRow row, byte[] nameBuffer)
     {
         while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
@@ -256,6 +261,7 @@ internal static class ClaudeRowParser
         return null;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static string? ParseUsage(ref Utf8JsonReader reader, ClaudeRow row, byte[] nameBuffer)
     {
         while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
@@ -335,6 +341,7 @@ internal static class ClaudeRowParser
         return null;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static string? ParseContent(ref Utf8JsonReader reader, ClaudeRow row, byte[] nameBuffer)
     {
         while (reader.Read() && reader.TokenType != JsonTokenType.EndArray)
@@ -362,6 +369,7 @@ internal static class ClaudeRowParser
         ToolResult,
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static string? ParseBlock(ref Utf8JsonReader reader, ClaudeRow row, byte[] nameBuffer)
     {
         var kind = BlockKind.Other;
@@ -441,6 +449,7 @@ internal static class ClaudeRowParser
     }
 
     // Only string values can be targets; a value of another type is passed over.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void ParseToolInput(ref Utf8JsonReader reader, ClaudeRow row, byte[] nameBuffer, ref ClaudeToolUseBlock block)
     {
         while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
@@ -499,6 +508,7 @@ internal static class ClaudeRowParser
     /// that carries it, so counting those bytes would rank screenshots as the biggest outputs for
     /// the wrong reason. Any other value (null, a number) counts 0.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void MeasureResultContent(ref Utf8JsonReader reader, byte[] nameBuffer, out long bytes, out bool truncated)
     {
         bytes = 0;

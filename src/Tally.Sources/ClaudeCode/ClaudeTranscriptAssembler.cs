@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using Tally.Ingest;
 using Tally.Model;
 using Tally.Projects;
@@ -108,6 +109,7 @@ internal sealed class ClaudeTranscriptAssembler
     /// <param name="line">The line's bytes.</param>
     /// <param name="offset">Byte offset of the line's start in the file.</param>
     /// <param name="lineNumber">1-based line number.</param>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void OnLine(ReadOnlySpan<byte> line, long offset, long lineNumber)
     {
         if (offset == 0 && line.StartsWith("\uFEFF"u8))
@@ -222,6 +224,7 @@ internal sealed class ClaudeTranscriptAssembler
         _skipped.Add((offset, new SkippedLine(_path, lineNumber, reason)));
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void OnAssistantRow(ReadOnlySpan<byte> line, long offset, long lineNumber)
     {
         var row = _row;
@@ -348,6 +351,7 @@ internal sealed class ClaudeTranscriptAssembler
         return new TokenUsage(row.InputTokens, row.CacheReadTokens, write5m, write1h, row.OutputTokens, Reasoning: null);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void OnToolResultRow(ReadOnlySpan<byte> line, long offset, long lineNumber)
     {
         var row = _row;
@@ -405,6 +409,7 @@ internal sealed class ClaudeTranscriptAssembler
     }
 
     // A row that is neither a call nor a result passes its parent's waiting results on to its children.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void Forward(ReadOnlySpan<byte> line)
     {
         var row = _row;
@@ -419,6 +424,7 @@ internal sealed class ClaudeTranscriptAssembler
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void FindConsumedResults(ReadOnlySpan<byte> line, CallBuilder call, long lineNumber)
     {
         var row = _row;

@@ -1,3 +1,5 @@
+// Hot paths are marked AggressiveOptimization: a tally run is short, and tier-0 code in these loops would run for most of it.
+using System.Runtime.CompilerServices;
 using System.Buffers;
 using Microsoft.Win32.SafeHandles;
 using Tally.Ingest;
@@ -39,6 +41,7 @@ internal static class ClaudeTranscriptReader
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static ReadStart ReadLines(SafeFileHandle handle, ReadStart start, ClaudeTranscriptAssembler assembler, ref byte[] buffer)
     {
         var bufferOffset = start.Offset; // file offset of buffer[0]

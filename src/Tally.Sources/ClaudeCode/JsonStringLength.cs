@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Buffers.Text;
 
 namespace Tally.Sources.ClaudeCode;
@@ -13,6 +14,7 @@ internal static class JsonStringLength
     /// value between the quotes, already validated by <see cref="System.Text.Json.Utf8JsonReader"/>.
     /// A lone surrogate escape counts as U+FFFD (3 bytes), as a decoder would write it.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static long Unescaped(ReadOnlySpan<byte> raw)
     {
         long length = 0;
