@@ -64,6 +64,36 @@ internal sealed class PreparedStatement : IDisposable
         raw.sqlite3_reset(_statement);
     }
 
+    /// <summary>The position of a named parameter (<c>$since</c>), for <see cref="Bind"/>.</summary>
+    public int ParameterIndex(string name) => raw.sqlite3_bind_parameter_index(_statement, name);
+
+    /// <summary>Steps a query: true while there is a row to read with the column accessors.</summary>
+    /// <exception cref="SqliteException">SQLite failed the query.</exception>
+    public bool Step()
+    {
+        var rc = raw.sqlite3_step(_statement);
+        if (rc == raw.SQLITE_ROW)
+        {
+            return true;
+        }
+
+        if (rc != raw.SQLITE_DONE)
+        {
+            SqliteException.ThrowExceptionForRC(rc, _database);
+        }
+
+        return false;
+    }
+
+    public bool IsNull(int column) => raw.sqlite3_column_type(_statement, column) == raw.SQLITE_NULL;
+
+    public long Int64(int column) => raw.sqlite3_column_int64(_statement, column);
+
+    public long? NullableInt64(int column) => IsNull(column) ? null : Int64(column);
+
+    /// <summary>A text column's UTF-8 bytes, valid until the next step.</summary>
+    public ReadOnlySpan<byte> Utf8(int column) => raw.sqlite3_column_blob(_statement, column);
+
     public void Dispose() => _statement.Dispose();
 
     private int BindText(int index, string text)

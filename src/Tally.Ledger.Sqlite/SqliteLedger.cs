@@ -170,15 +170,7 @@ public sealed class SqliteLedger : ILedger
         await EnterAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            using var command = UsageAggregateCommand.Create(_connection, query);
-            using var reader = command.ExecuteReader();
-            var rows = new List<UsageAggregate>();
-            while (reader.Read())
-            {
-                rows.Add(UsageAggregateCommand.Read(reader));
-            }
-
-            return rows;
+            return UsageAggregateCommand.Run(_connection, query);
         }
         finally
         {

@@ -71,8 +71,8 @@ internal static class SqliteSchema
             PRIMARY KEY (source, tool_use_id)
         ) STRICT;
 
-        CREATE INDEX IF NOT EXISTS tool_results_by_time ON tool_results (ts_ms);
-        CREATE INDEX IF NOT EXISTS tool_results_by_session ON tool_results (session_id);
+        -- No secondary index on tool results: reports scan them whole, which is cheap, while an
+        -- index would cost every insert of the largest table a cold ingest writes.
 
         CREATE TABLE IF NOT EXISTS file_cursors (
             source        TEXT    NOT NULL,
