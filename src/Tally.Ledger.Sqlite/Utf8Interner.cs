@@ -3,32 +3,51 @@ using System.Text;
 namespace Tally.Ledger.Sqlite;
 
 /// <summary>
-/// Turns UTF-8 column values into strings, one instance per distinct value: a scan sees the
-/// same few models, sources and sessions over and over, and should not allocate a string for each.
+/// Numbers the distinct UTF-8 values a scan meets (models, sources, sessions), straight from the
+/// column's bytes: a scan sees the same few values over and over, and should neither decode nor
+/// allocate a string for each row. <see cref="Text"/> gives the string back, once per value.
 /// </summary>
 internal sealed class Utf8Interner
 {
-    private readonly HashSet<string> _strings = new(StringComparer.Ordinal);
-    private readonly HashSet<string>.AlternateLookup<ReadOnlySpan<char>> _lookup;
-    private char[] _chars = new char[128];
+    private readonly Dictionary<byte[], int> _ids = new(ByteComparer.Instance);
+    private readonly Dictionary<byte[], int>.AlternateLookup<ReadOnlySpan<byte>> _lookup;
+    private readonly List<string> _texts = [];
 
-    public Utf8Interner() => _lookup = _strings.GetAlternateLookup<ReadOnlySpan<char>>();
+    public Utf8Interner() => _lookup = _ids.GetAlternateLookup<ReadOnlySpan<byte>>();
 
-    public string Get(ReadOnlySpan<byte> utf8)
+    /// <summary>The id of a value, numbering it if it is new.</summary>
+    public int Id(ReadOnlySpan<byte> utf8)
     {
-        var length = Encoding.UTF8.GetMaxCharCount(utf8.Length);
-        if (_chars.Length < length)
+        if (!_lookup.TryGetValue(utf8, out var id))
         {
-            _chars = new char[Math.Max(length, _chars.Length * 2)];
+            id = _texts.Count;
+            _texts.Add(Encoding.UTF8.GetString(utf8));
+            _ids.Add(utf8.ToArray(), id);
         }
 
-        var chars = _chars.AsSpan(0, Encoding.UTF8.GetChars(utf8, _chars));
-        if (!_lookup.TryGetValue(chars, out var value))
+        return id;
+    }
+
+    /// <summary>The value an id stands for.</summary>
+    public string Text(int id) => _texts[id];
+
+    private sealed class ByteComparer : IEqualityComparer<byte[]>, IAlternateEqualityComparer<ReadOnlySpan<byte>, byte[]>
+    {
+        public static readonly ByteComparer Instance = new();
+
+        public bool Equals(byte[]? x, byte[]? y) => x.AsSpan().SequenceEqual(y);
+
+        public int GetHashCode(byte[] obj) => GetHashCode((ReadOnlySpan<byte>)obj);
+
+        public bool Equals(ReadOnlySpan<byte> alternate, byte[] other) => alternate.SequenceEqual(other);
+
+        public int GetHashCode(ReadOnlySpan<byte> alternate)
         {
-            value = new string(chars);
-            _strings.Add(value);
+            var hash = new HashCode();
+            hash.AddBytes(alternate);
+            return hash.ToHashCode();
         }
 
-        return value;
+        public byte[] Create(ReadOnlySpan<byte> alternate) => alternate.ToArray();
     }
 }
