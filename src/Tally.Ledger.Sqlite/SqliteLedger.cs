@@ -39,7 +39,8 @@ public sealed class SqliteLedger : ILedger
     private const int CacheKibibytes = 64 * 1024;
 
     private readonly SqliteConnection _connection;
-    private readonly SqliteBatchWriter _writer;
+    // Prepared on the first commit: a ledger opened for a report never writes.
+    private SqliteBatchWriter? _writer;
     private readonly SemaphoreSlim _gate = new(1, 1);
     private bool _disposed;
 
@@ -47,7 +48,6 @@ public sealed class SqliteLedger : ILedger
     {
         Location = location;
         _connection = connection;
-        _writer = new SqliteBatchWriter(connection);
     }
 
     /// <summary>The full path of the ledger file.</summary>
@@ -153,6 +153,7 @@ public sealed class SqliteLedger : ILedger
         {
             // Disposing an uncommitted transaction rolls it back.
             using var transaction = _connection.BeginTransaction(deferred: false);
+            _writer ??= new SqliteBatchWriter(_connection);
             _writer.Write(batch, cancellationToken);
             cancellationToken.ThrowIfCancellationRequested();
             transaction.Commit();
@@ -234,7 +235,7 @@ public sealed class SqliteLedger : ILedger
             }
 
             _disposed = true;
-            _writer.Dispose();
+            _writer?.Dispose();
             await _connection.DisposeAsync().ConfigureAwait(false);
         }
         finally
