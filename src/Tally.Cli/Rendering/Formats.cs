@@ -13,6 +13,7 @@ internal static class Formats
     public static string Money(decimal? value) => value switch
     {
         null => Unknown,
+        { } v when v != 0 && Math.Abs(v) < 0.0001m => (v < 0 ? "-" : "") + "<$0.0001",
         { } v when v != 0 && Math.Abs(v) < 1 => "$" + v.ToString("0.0000", CultureInfo.InvariantCulture),
         { } v => "$" + v.ToString("N2", CultureInfo.InvariantCulture),
     };
