@@ -1,0 +1,175 @@
+using System.Collections.Concurrent;
+using System.Text.Json;
+using Tally.Ingest;
+using Tally.Projects;
+
+namespace Tally.Sources.OpenCode;
+
+/// <summary>
+/// Reads one message file of the <c>storage/</c> layout, with the session file it belongs to
+/// (<c>storage/session/&lt;projectID&gt;/&lt;sessionID&gt;.json</c>) and its parts
+/// (<c>storage/part/&lt;msgID&gt;/*.json</c>).
+/// </summary>
+/// <remarks>
+/// A message file is small and rewritten in place as the message progresses (tokens are filled in
+/// when it completes), so it is always read whole: a cursor offset into a rewritten file means
+/// nothing, and re-reading a message is harmless because the ledger upserts on its key.
+/// </remarks>
+internal sealed class OpenCodeStorageReader
+{
+    // Session files never move and their parent and directory never change: look each up once per source.
+    private readonly ConcurrentDictionary<string, OpenCodeSession> _sessions = new(StringComparer.Ordinal);
+    private readonly ProjectKeyResolver _projects;
+
+    public OpenCodeStorageReader(ProjectKeyResolver projects) => _projects = projects;
+
+    public FileReadResult Read(LogFile file)
+    {
+        var bytes = File.ReadAllBytes(file.Path);
+        var result = new FileReadResult { Next = new ReadStart(bytes.Length, 1, null) };
+        var fileId = Path.GetFileNameWithoutExtension(file.Path);
+        var messageDirectory = Path.GetDirectoryName(file.Path);
+        var storage = StorageRoot(messageDirectory);
+
+        OpenCodeMessage message;
+        try
+        {
+            using var document = JsonDocument.Parse(bytes);
+            message = OpenCodeRecords.ParseMessage(document.RootElement, fileId, Path.GetFileName(messageDirectory));
+        }
+        catch (JsonException)
+        {
+            result.Skipped.Add(new SkippedLine(file.Path, 1, "not valid JSON"));
+            return result;
+        }
+        catch (OpenCodeRecords.MalformedException e)
+        {
+            result.Skipped.Add(new SkippedLine(file.Path, 1, e.Message));
+            return result;
+        }
+
+        if (message.Role != "assistant")
+        {
+            return result;
+        }
+
+        string? stepFinishReason = null;
+        if (storage is not null)
+        {
+            ReadParts(Path.Combine(storage, OpenCodeDiscovery.PartDirectory, message.Id), message, result, out stepFinishReason);
+        }
+
+        var session = storage is null ? null : FindSession(storage, message.SessionId);
+        if (OpenCodeRecords.ToCall(message, session, stepFinishReason, _projects) is { } call)
+        {
+            result.Calls.Add(call);
+        }
+
+        return result;
+    }
+
+    private static void ReadParts(string partDirectory, OpenCodeMessage message, FileReadResult result, out string? stepFinishReason)
+    {
+        stepFinishReason = null;
+        if (!Directory.Exists(partDirectory))
+        {
+            return;
+        }
+
+        List<string> parts;
+        try
+        {
+            parts = Directory.EnumerateFiles(partDirectory, "*.json").ToList();
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return;
+        }
+
+        // Part ids sort in creation order, so the last step-finish read is the message's final one.
+        parts.Sort(StringComparer.Ordinal);
+        foreach (var path in parts)
+        {
+            byte[] bytes;
+            try
+            {
+                bytes = File.ReadAllBytes(path);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                continue; // deleted since listing (a reverted message): nothing to count
+            }
+
+            try
+            {
+                using var document = JsonDocument.Parse(bytes);
+                var root = document.RootElement;
+                switch (OpenCodeRecords.PartType(root))
+                {
+                    case "tool":
+                        result.ToolResults.Add(OpenCodeRecords.ToToolResult(root, message.Id, message.SessionId, message.CreatedMs));
+                        break;
+                    case "step-finish":
+                        stepFinishReason = OpenCodeRecords.StepFinishReason(root) ?? stepFinishReason;
+                        break;
+                }
+            }
+            catch (JsonException)
+            {
+                result.Skipped.Add(new SkippedLine(path, 1, "not valid JSON"));
+            }
+            catch (OpenCodeRecords.MalformedException e)
+            {
+                result.Skipped.Add(new SkippedLine(path, 1, e.Message));
+            }
+        }
+    }
+
+    private OpenCodeSession? FindSession(string storage, string sessionId)
+    {
+        var key = storage + Path.DirectorySeparatorChar + sessionId;
+        if (_sessions.TryGetValue(key, out var known))
+        {
+            return known;
+        }
+
+        var sessions = Path.Combine(storage, OpenCodeDiscovery.SessionDirectory);
+        if (!Directory.Exists(sessions))
+        {
+            return null;
+        }
+
+        try
+        {
+            foreach (var project in Directory.EnumerateDirectories(sessions))
+            {
+                var path = Path.Combine(project, sessionId + ".json");
+                if (!File.Exists(path))
+                {
+                    continue;
+                }
+
+                using var document = JsonDocument.Parse(File.ReadAllBytes(path));
+                if (OpenCodeRecords.ParseSession(document.RootElement) is { } session)
+                {
+                    return _sessions.GetOrAdd(key, session);
+                }
+            }
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or JsonException)
+        {
+            // A missing or broken session file costs the call its project and subagent flag, nothing more.
+        }
+
+        return null;
+    }
+
+    /// <summary>The <c>storage</c> folder above <c>storage/message/&lt;session&gt;/</c>, or null for a file elsewhere.</summary>
+    private static string? StorageRoot(string? messageDirectory)
+    {
+        var messages = Path.GetDirectoryName(messageDirectory);
+        return messages is not null && Path.GetFileName(messages) == OpenCodeDiscovery.MessageDirectory
+            ? Path.GetDirectoryName(messages)
+            : null;
+    }
+}
