@@ -5,6 +5,8 @@ using Tally.Model;
 using Tally.Pricing;
 using Tally.Projects;
 using Tally.Sources.ClaudeCode;
+using Tally.Sources.Codex;
+using Tally.Sources.OpenCode;
 
 namespace Tally.Cli;
 
@@ -52,7 +54,12 @@ internal sealed class TallyContext : IAsyncDisposable
     public IReadOnlyList<IUsageSource> Sources(string? only)
     {
         var resolver = new ProjectKeyResolver();
-        IUsageSource[] all = [new ClaudeCodeSource(Environment, resolver)];
+        IUsageSource[] all =
+        [
+            new ClaudeCodeSource(Environment, resolver),
+            new CodexSource(Environment, resolver),
+            new OpenCodeSource(Environment, resolver),
+        ];
         return only is null ? all : all.Where(s => s.Name == only).ToArray();
     }
 

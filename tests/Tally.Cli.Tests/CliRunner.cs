@@ -27,14 +27,32 @@ internal sealed class CliRunner : IDisposable
     public Dictionary<string, string?> Environment { get; } = new();
 
     /// <summary>Copies the fixture tree <c>Fixtures/claude/projects</c> into the HOME's <c>~/.claude/projects</c>.</summary>
-    public void AddClaudeFixtures()
+    public void AddClaudeFixtures() => CopyTree(Path.Combine(AppContext.BaseDirectory, "Fixtures", "claude", "projects"), ClaudeProjects);
+
+    /// <summary>Copies the OpenCode fixture <c>storage/</c> tree into the HOME's <c>~/.local/share/opencode</c>.</summary>
+    public void AddOpenCodeFixtures() =>
+        CopyTree(Path.Combine(AppContext.BaseDirectory, "Fixtures", "opencode", "tree"), Path.Combine(Home, ".local", "share", "opencode"));
+
+    /// <summary>Copies Codex fixture files into <c>~/.codex/sessions/2025/10/07/rollout-*.jsonl</c>.</summary>
+    public void AddCodexFixtures(params string[] names)
     {
-        var from = Path.Combine(AppContext.BaseDirectory, "Fixtures", "claude", "projects");
+        var sessions = Path.Combine(Home, ".codex", "sessions", "2025", "10", "07");
+        Directory.CreateDirectory(sessions);
+        foreach (var name in names)
+        {
+            File.Copy(
+                Path.Combine(AppContext.BaseDirectory, "Fixtures", "codex", name),
+                Path.Combine(sessions, $"rollout-2025-10-07T10-00-00-{Path.GetFileNameWithoutExtension(name)}.jsonl"));
+        }
+    }
+
+    private static void CopyTree(string from, string to)
+    {
         foreach (var file in Directory.EnumerateFiles(from, "*", SearchOption.AllDirectories))
         {
-            var to = Path.Combine(ClaudeProjects, Path.GetRelativePath(from, file));
-            Directory.CreateDirectory(Path.GetDirectoryName(to)!);
-            File.Copy(file, to, overwrite: true);
+            var target = Path.Combine(to, Path.GetRelativePath(from, file));
+            Directory.CreateDirectory(Path.GetDirectoryName(target)!);
+            File.Copy(file, target, overwrite: true);
         }
     }
 
