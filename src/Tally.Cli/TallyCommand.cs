@@ -21,6 +21,8 @@ internal static class TallyCommand
         summary.AddTo(root);
         root.Add(IngestCommand.Create(consoles));
         root.Add(SummaryCommand.Create(consoles));
+        root.Add(SessionsCommand.Create(consoles));
+        root.Add(StateCommand.Create(consoles));
         root.SetAction(async (result, ct) =>
         {
             await using var context = await TallyContext.OpenAsync(result.GetValue(summary.Common.Ledger), AgentEnvironment.Current, ct, prices: true);

@@ -180,6 +180,75 @@ public sealed class SqliteLedger : ILedger
     }
 
     /// <inheritdoc />
+    public async Task<IReadOnlyList<SessionSpan>> GetSessionSpansAsync(CallFilter filter, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(filter);
+        await EnterAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            var parameters = new List<(string Name, SqlValue Value)>();
+            var sql = $"""
+                SELECT source, session_id, max(coalesce(project_key, project)), min(ts_ms), max(ts_ms)
+                FROM calls
+                {UsageAggregateCommand.Where(parameters, filter)}
+                GROUP BY source, session_id
+                """;
+            using var statement = new PreparedStatement(_connection, sql);
+            foreach (var (name, value) in parameters)
+            {
+                statement.Bind(statement.ParameterIndex(name), value);
+            }
+
+            var spans = new List<SessionSpan>();
+            while (statement.Step())
+            {
+                spans.Add(new SessionSpan(
+                    System.Text.Encoding.UTF8.GetString(statement.Utf8(0)),
+                    System.Text.Encoding.UTF8.GetString(statement.Utf8(1)),
+                    statement.IsNull(2) ? null : System.Text.Encoding.UTF8.GetString(statement.Utf8(2)),
+                    DateTimeOffset.FromUnixTimeMilliseconds(statement.Int64(3)),
+                    DateTimeOffset.FromUnixTimeMilliseconds(statement.Int64(4))));
+            }
+
+            return spans;
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    /// <inheritdoc />
+    public async Task ForgetSourcesAsync(IReadOnlyList<string> sources, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(sources);
+        await EnterAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            using var transaction = _connection.BeginTransaction(deferred: false);
+            using var command = _connection.CreateCommand();
+            command.Transaction = transaction;
+            foreach (var source in sources)
+            {
+                command.Parameters.Clear();
+                command.Parameters.AddWithValue("$source", source);
+                command.CommandText = """
+                    DELETE FROM calls WHERE source = $source;
+                    DELETE FROM tool_results WHERE source = $source;
+                    DELETE FROM file_cursors WHERE source = $source;
+                    """;
+                command.ExecuteNonQuery();
+            }
+
+            transaction.Commit();
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    /// <inheritdoc />
     public async Task<LedgerStatistics> GetStatisticsAsync(CancellationToken cancellationToken = default)
     {
         await EnterAsync(cancellationToken).ConfigureAwait(false);

@@ -134,7 +134,8 @@ internal static class UsageAggregateCommand
         public long CostNanos;
     }
 
-    private static string Where(List<(string Name, SqlValue Value)> parameters, CallFilter? filter)
+    /// <summary>The <c>WHERE</c> clause for a filter over <c>calls</c>, its values added to <paramref name="parameters"/>.</summary>
+    internal static string Where(List<(string Name, SqlValue Value)> parameters, CallFilter? filter)
     {
         if (filter is null)
         {

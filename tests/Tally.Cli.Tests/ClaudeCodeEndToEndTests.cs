@@ -209,6 +209,45 @@ public sealed class ClaudeCodeEndToEndTests : IDisposable
     }
 
     [Fact]
+    public async Task Sessions_lists_each_session_newest_first_with_its_span_calls_cost_and_models()
+    {
+        _cli.AddClaudeFixtures();
+        await _cli.JsonAsync("ingest");
+
+        var sessions = (await _cli.JsonAsync("sessions")).GetProperty("sessions").EnumerateArray().ToList();
+        var limited = (await _cli.JsonAsync("sessions", "--limit", "1")).GetProperty("sessions").EnumerateArray().ToList();
+
+        Assert.Equal([Session2, Session1], sessions.Select(s => s.GetProperty("sessionId").GetString()));
+        var first = sessions[1];
+        Assert.Equal("2026-11-20T09:00:02.000Z", first.GetProperty("first").GetString());
+        Assert.Equal("2026-11-20T09:05:10.000Z", first.GetProperty("last").GetString());
+        Assert.Equal("/work/api", first.GetProperty("project").GetString());
+        Assert.Equal(5, first.GetProperty("calls").GetInt64()); // a1, a2, a3, a4 and the subagent's s1
+        Assert.Equal([Sonnet, Haiku], first.GetProperty("models").EnumerateArray().Select(m => m.GetString()));
+        Assert.Equal(1, sessions[0].GetProperty("unpricedCalls").GetInt64());
+        Assert.Equal(Session2, Assert.Single(limited).GetProperty("sessionId").GetString());
+    }
+
+    [Fact]
+    public async Task State_reports_the_ledger_and_rebuild_reads_the_logs_again_to_the_same_totals()
+    {
+        _cli.AddClaudeFixtures();
+        await _cli.JsonAsync("ingest");
+
+        var state = await _cli.JsonAsync("state");
+        var rebuilt = await _cli.JsonAsync("state", "rebuild");
+        var summary = await _cli.JsonAsync("summary");
+
+        Assert.Equal(Path.Combine(_cli.TallyHome, "ledger.db"), state.GetProperty("ledger").GetString());
+        Assert.Equal(1, state.GetProperty("schemaVersion").GetInt32());
+        Assert.Equal(7, state.GetProperty("callsBySource").GetProperty("claude-code").GetInt64());
+        Assert.Equal(3, state.GetProperty("filesTracked").GetInt64());
+        Assert.Equal(1, state.GetProperty("linesSkipped").GetInt64());
+        Assert.Equal(7, rebuilt.GetProperty("callsBySource").GetProperty("claude-code").GetInt64());
+        Assert.Equal(115, Bucket(Row(summary, Sonnet), "output"));
+    }
+
+    [Fact]
     public async Task Usage_errors_exit_with_2_and_one_sentence()
     {
         var badOption = await _cli.RunAsync("summary", "--by", "planet");

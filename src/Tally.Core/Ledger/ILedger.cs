@@ -22,6 +22,15 @@ public interface ILedger : IAsyncDisposable
     /// <summary>Aggregates usage (see <see cref="UsageQuery"/>); rows come in no particular order.</summary>
     Task<IReadOnlyList<UsageAggregate>> AggregateAsync(UsageQuery query, CancellationToken cancellationToken = default);
 
+    /// <summary>Each session's first and last call and its project, over the calls the filter selects.</summary>
+    Task<IReadOnlyList<SessionSpan>> GetSessionSpansAsync(CallFilter filter, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Deletes, in one transaction, every call, tool result and file cursor of the given sources,
+    /// so that the next ingest reads their logs again from the start.
+    /// </summary>
+    Task ForgetSourcesAsync(IReadOnlyList<string> sources, CancellationToken cancellationToken = default);
+
     /// <summary>Counts what the ledger holds.</summary>
     Task<LedgerStatistics> GetStatisticsAsync(CancellationToken cancellationToken = default);
 }

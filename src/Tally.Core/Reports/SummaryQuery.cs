@@ -27,8 +27,8 @@ public static class SummaryQuery
         var query = new UsageQuery(options.Filter, LedgerGroupingFor(options.GroupBy), prices.ContextThresholds);
         var aggregates = await ledger.AggregateAsync(query, cancellationToken).ConfigureAwait(false);
 
-        var rows = new Dictionary<string, RowAccumulator>(StringComparer.Ordinal);
-        var totals = new RowAccumulator();
+        var rows = new Dictionary<string, UsageAccumulator>(StringComparer.Ordinal);
+        var totals = new UsageAccumulator();
         var unpriced = new Dictionary<string, long>(StringComparer.Ordinal);
         var stopReasons = StopReasons.All.ToDictionary(r => r, _ => 0L);
         var keyOf = KeySelector(options);
@@ -44,7 +44,7 @@ public static class SummaryQuery
             var key = keyOf(aggregate);
             if (!rows.TryGetValue(key, out var row))
             {
-                rows[key] = row = new RowAccumulator();
+                rows[key] = row = new UsageAccumulator();
             }
 
             row.Add(aggregate, cost);
@@ -123,30 +123,4 @@ public static class SummaryQuery
 
     /// <summary>The Monday on or before a date (ISO weeks).</summary>
     internal static DateOnly WeekStart(DateOnly date) => date.AddDays(-(((int)date.DayOfWeek + 6) % 7));
-
-    private sealed class RowAccumulator
-    {
-        private long _calls;
-        private TokenUsage _tokens;
-        private decimal _cost;
-        private bool _anyPriced;
-        private long _unpricedCalls;
-
-        public void Add(UsageAggregate aggregate, decimal? cost)
-        {
-            _calls += aggregate.Calls;
-            _tokens += aggregate.Tokens;
-            if (cost is { } c)
-            {
-                _cost += c;
-                _anyPriced = true;
-            }
-            else
-            {
-                _unpricedCalls += aggregate.Calls;
-            }
-        }
-
-        public UsageRow ToRow(string? key) => new(key, _calls, _tokens, _anyPriced ? _cost : null, _unpricedCalls);
-    }
 }

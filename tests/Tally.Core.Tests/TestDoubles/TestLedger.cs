@@ -52,6 +52,26 @@ internal sealed class TestLedger : ILedger
     public Task<IReadOnlyList<UsageAggregate>> AggregateAsync(UsageQuery query, CancellationToken cancellationToken = default) =>
         Task.FromResult<IReadOnlyList<UsageAggregate>>(Aggregates);
 
+    public List<SessionSpan> Spans { get; } = [];
+
+    public Task<IReadOnlyList<SessionSpan>> GetSessionSpansAsync(CallFilter filter, CancellationToken cancellationToken = default) =>
+        Task.FromResult<IReadOnlyList<SessionSpan>>(Spans);
+
+    public Task ForgetSourcesAsync(IReadOnlyList<string> sources, CancellationToken cancellationToken = default)
+    {
+        foreach (var key in _calls.Keys.Where(k => sources.Contains(k.Item1)).ToList())
+        {
+            _calls.TryRemove(key, out _);
+        }
+
+        foreach (var key in _cursors.Keys.Where(k => sources.Contains(k.Item1)).ToList())
+        {
+            _cursors.TryRemove(key, out _);
+        }
+
+        return Task.CompletedTask;
+    }
+
     public Task<LedgerStatistics> GetStatisticsAsync(CancellationToken cancellationToken = default) =>
         Task.FromResult(new LedgerStatistics(
             Location, 1, _calls.Values.GroupBy(c => c.Source).ToDictionary(g => g.Key, g => (long)g.Count()), 0, _cursors.Count, _cursors.Values.Sum(c => c.LinesSkipped)));
