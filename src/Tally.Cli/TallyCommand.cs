@@ -22,6 +22,7 @@ internal static class TallyCommand
         root.Add(IngestCommand.Create(consoles));
         root.Add(SummaryCommand.Create(consoles));
         root.Add(SessionsCommand.Create(consoles));
+        root.Add(ImportCommand.Create(consoles));
         root.Add(StateCommand.Create(consoles));
         root.SetAction(async (result, ct) =>
         {

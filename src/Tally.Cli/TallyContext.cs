@@ -6,6 +6,7 @@ using Tally.Pricing;
 using Tally.Projects;
 using Tally.Sources.ClaudeCode;
 using Tally.Sources.Codex;
+using Tally.Sources.Gemini;
 using Tally.Sources.OpenCode;
 
 namespace Tally.Cli;
@@ -50,7 +51,7 @@ internal sealed class TallyContext : IAsyncDisposable
         return new TallyContext(environment, ledger, catalog);
     }
 
-    /// <summary>The sources to read, all of them or the one <c>--source</c> names.</summary>
+    /// <summary>The agents' log sources, all of them or the one <c>--source</c> names (imported event files are read only by <c>tally import</c>).</summary>
     public IReadOnlyList<IUsageSource> Sources(string? only)
     {
         var resolver = new ProjectKeyResolver();
@@ -59,6 +60,7 @@ internal sealed class TallyContext : IAsyncDisposable
             new ClaudeCodeSource(Environment, resolver),
             new CodexSource(Environment, resolver),
             new OpenCodeSource(Environment, resolver),
+            new GeminiSource(Environment, resolver),
         ];
         return only is null ? all : all.Where(s => s.Name == only).ToArray();
     }

@@ -248,6 +248,33 @@ public sealed class ClaudeCodeEndToEndTests : IDisposable
     }
 
     [Fact]
+    public async Task The_Claude_hook_ingests_just_its_session_quietly_and_never_fails()
+    {
+        _cli.AddClaudeFixtures();
+        var transcript = Path.Combine(_cli.ClaudeProjects, "-work-api", $"{Session1}.jsonl");
+        var payload = JsonSerializer.Serialize(new Dictionary<string, object>
+        {
+            ["session_id"] = Session1,
+            ["transcript_path"] = transcript,
+            ["cwd"] = "/work/api",
+            ["hook_event_name"] = "Stop",
+            ["stop_hook_active"] = false,
+        });
+
+        var hook = await _cli.RunWithInputAsync(payload, "ingest", "--hook", "claude");
+        var summary = await _cli.JsonAsync("summary");
+        var garbage = await _cli.RunWithInputAsync("{not json", "ingest", "--hook", "claude");
+        var empty = await _cli.RunWithInputAsync("", "ingest", "--hook", "claude");
+
+        Assert.Equal((0, ""), (hook.ExitCode, hook.Stdout));
+        // The session's four calls and its subagent's one; the other session is left for a sweep.
+        Assert.Equal(5, summary.GetProperty("totals").GetProperty("calls").GetInt64());
+        Assert.Equal((0, ""), (garbage.ExitCode, garbage.Stdout));
+        Assert.Contains("the hook could not ingest the session", garbage.Stderr);
+        Assert.Equal((0, "", ""), (empty.ExitCode, empty.Stdout, empty.Stderr));
+    }
+
+    [Fact]
     public async Task Usage_errors_exit_with_2_and_one_sentence()
     {
         var badOption = await _cli.RunAsync("summary", "--by", "planet");

@@ -56,9 +56,18 @@ internal sealed class CliRunner : IDisposable
         }
     }
 
-    public async Task<CliResult> RunAsync(params string[] args)
+    public Task<CliResult> RunAsync(params string[] args) => RunWithInputAsync(null, args);
+
+    /// <summary>Runs <c>tally</c> with <paramref name="input"/> on its standard input.</summary>
+    public async Task<CliResult> RunWithInputAsync(string? input, params string[] args)
     {
         using var process = Start(args);
+        if (input is not null)
+        {
+            await process.StandardInput.WriteAsync(input);
+        }
+
+        process.StandardInput.Close();
         var stdout = process.StandardOutput.ReadToEndAsync();
         var stderr = process.StandardError.ReadToEndAsync();
         using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(2));
@@ -71,6 +80,7 @@ internal sealed class CliRunner : IDisposable
     {
         var start = new ProcessStartInfo("dotnet")
         {
+            RedirectStandardInput = true,
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             UseShellExecute = false,

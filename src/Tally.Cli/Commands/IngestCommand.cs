@@ -20,9 +20,18 @@ internal static class IngestCommand
         var json = new Option<bool>("--json") { Description = "Write the result as JSON." };
         var ledger = new Option<string?>("--ledger") { Description = "The ledger: a SQLite file path (default: $TALLY_LEDGER, else $TALLY_HOME/ledger.db)." };
         var source = new Option<string?>("--source") { Description = "Only this source: claude-code, codex, opencode, gemini." };
-        var command = new Command("ingest", "Read what is new in the agents' logs into the ledger.") { json, ledger, source };
+        var hook = new Option<string?>("--hook")
+        {
+            Description = "Run as an agent's hook: read its JSON payload on stdin, ingest just that session, print nothing, always exit 0.",
+        }.AcceptOnlyFromAmong("claude");
+        var command = new Command("ingest", "Read what is new in the agents' logs into the ledger.") { json, ledger, source, hook };
         command.SetAction(async (result, ct) =>
         {
+            if (result.GetValue(hook) is not null)
+            {
+                return await ClaudeHook.RunAsync(result.GetValue(ledger), Console.In, consoles, ct);
+            }
+
             await using var context = await TallyContext.OpenAsync(result.GetValue(ledger), AgentEnvironment.Current, ct);
             var outcome = await RunAsync(context, TallyContext.ValidateSource(result.GetValue(source)), consoles, ct);
             if (result.GetValue(json))
