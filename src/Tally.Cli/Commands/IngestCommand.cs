@@ -24,7 +24,13 @@ internal static class IngestCommand
         {
             Description = "Run as an agent's hook: read its JSON payload on stdin, ingest just that session, print nothing, always exit 0.",
         }.AcceptOnlyFromAmong("claude");
-        var command = new Command("ingest", "Read what is new in the agents' logs into the ledger.") { json, ledger, source, hook };
+        var watch = new Option<bool>("--watch") { Description = "Keep running: ingest as the agents write, until Ctrl-C." };
+        var interval = new Option<int>("--interval")
+        {
+            Description = "With --watch: seconds between sweeps when no file-system event arrives (default 30).",
+            DefaultValueFactory = _ => 30,
+        };
+        var command = new Command("ingest", "Read what is new in the agents' logs into the ledger.") { json, ledger, source, hook, watch, interval };
         command.SetAction(async (result, ct) =>
         {
             if (result.GetValue(hook) is not null)
@@ -33,6 +39,11 @@ internal static class IngestCommand
             }
 
             await using var context = await TallyContext.OpenAsync(result.GetValue(ledger), AgentEnvironment.Current, ct);
+            if (result.GetValue(watch))
+            {
+                return await WatchAsync(context, TallyContext.ValidateSource(result.GetValue(source)), result.GetValue(interval), consoles, ct);
+            }
+
             var outcome = await RunAsync(context, TallyContext.ValidateSource(result.GetValue(source)), consoles, ct);
             if (result.GetValue(json))
             {
@@ -91,6 +102,35 @@ internal static class IngestCommand
         }
 
         return outcome;
+    }
+
+    /// <summary><c>--watch</c>: sweeps as the agents write; a line on stderr for each sweep that found something.</summary>
+    private static async Task<int> WatchAsync(TallyContext context, string? source, int interval, CliConsoles consoles, CancellationToken ct)
+    {
+        if (interval < 1)
+        {
+            throw new UsageException("--interval must be at least 1 second.");
+        }
+
+        var sources = context.Sources(source);
+        var watcher = new IngestWatcher(new Ingester(context.Ledger, sources), sources) { PollInterval = TimeSpan.FromSeconds(interval) };
+        consoles.Error.WriteLine("Watching the agents' logs; Ctrl-C stops.");
+        await watcher.RunAsync(
+            outcome =>
+            {
+                foreach (var line in outcome.Skipped)
+                {
+                    consoles.Error.MarkupLineInterpolated($"[yellow]warning:[/] {line.Path}:{line.Line}: {line.Reason}");
+                }
+
+                if (outcome.FilesRead > 0)
+                {
+                    consoles.Error.WriteLine($"{DateTime.Now:HH:mm:ss} {Describe(outcome)}");
+                }
+            },
+            ct);
+        consoles.Error.WriteLine("Stopped; everything read is saved.");
+        return ExitCodes.Ok;
     }
 
     public static string Describe(IngestResult outcome) =>
