@@ -46,6 +46,14 @@ internal sealed class CliRunner : IDisposable
         }
     }
 
+    /// <summary>Copies a Gemini CLI fixture chat into <c>~/.gemini/tmp/&lt;project&gt;/chats/</c>.</summary>
+    public void AddGeminiFixture(string name)
+    {
+        var chats = Path.Combine(Home, ".gemini", "tmp", "3f1c0ffee", "chats");
+        Directory.CreateDirectory(chats);
+        File.Copy(Path.Combine(AppContext.BaseDirectory, "Fixtures", "gemini", name), Path.Combine(chats, "session-2025-11-02T09-00-0b9c6f1e.json"));
+    }
+
     private static void CopyTree(string from, string to)
     {
         foreach (var file in Directory.EnumerateFiles(from, "*", SearchOption.AllDirectories))

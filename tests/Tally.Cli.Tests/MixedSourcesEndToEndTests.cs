@@ -3,13 +3,15 @@ using System.Text.Json;
 namespace Tally.Cli.Tests;
 
 /// <summary>
-/// Claude Code, Codex and OpenCode logs in one HOME, through the built CLI: each source's calls
+/// Claude Code, Codex, OpenCode and Gemini CLI logs in one HOME, through the built CLI: each source's calls
 /// land once in the same ledger, with exact totals per source and model.
 /// </summary>
 /// <remarks>
 /// Codex expectations come from <c>Tally.Sources.Tests/Fixtures/codex</c>: a parent session with
 /// two calls, and the same fork written twice (its copied history re-stamped, and kept as it was):
-/// three calls in all, however many files replay them.
+/// three calls in all, however many files replay them. Gemini's come from
+/// <c>Fixtures/gemini/legacy-session.json</c>: two responses, the first with 1,200 prompt tokens of
+/// which 1,000 cached (plus 20 tool-use prompt tokens), 50 candidates and 30 thoughts.
 /// OpenCode expectations come from <c>Tally.Sources.Tests/Fixtures/opencode/tree</c>: msg_a1
 /// (sonnet, stated cost), msg_k1 (haiku in a child session, stated cost), msg_a2 (gpt-5, a stated
 /// cost of 0 that is not a price, so priced from the catalog); msg_a3 has no tokens, msg_a4 is an
@@ -30,6 +32,7 @@ public sealed class MixedSourcesEndToEndTests : IDisposable
         _cli.AddClaudeFixtures();
         _cli.AddOpenCodeFixtures();
         _cli.AddCodexFixtures("fork-parent.jsonl", "fork-child-restamped.jsonl", "fork-child-preserved.jsonl");
+        _cli.AddGeminiFixture("legacy-session.json");
 
         var bySource = await _cli.JsonAsync("--by", "source");
         var openCode = await _cli.JsonAsync("summary", "--source", "opencode");
@@ -47,6 +50,13 @@ public sealed class MixedSourcesEndToEndTests : IDisposable
         Assert.Equal(50 + 40 + 30, codex.GetProperty("tokens").GetProperty("reasoning").GetInt64());
         // gpt-5-codex at gpt-5's $1.25 input, $0.125 cached input, $10 output per million.
         Assert.Equal(0.0120375m, codex.GetProperty("cost").GetDecimal());
+
+        var gemini = Row(bySource, "gemini");
+        Assert.Equal(2, gemini.GetProperty("calls").GetInt64());
+        Assert.Equal(220 + 1500, gemini.GetProperty("tokens").GetProperty("input").GetInt64());
+        Assert.Equal(1000 + 0, gemini.GetProperty("tokens").GetProperty("cacheRead").GetInt64());
+        Assert.Equal(80 + 10, gemini.GetProperty("tokens").GetProperty("output").GetInt64());
+        Assert.Equal(30, gemini.GetProperty("tokens").GetProperty("reasoning").GetInt64());
 
         var sonnet = Row(openCode, "claude-sonnet-4-5").GetProperty("tokens");
         Assert.Equal(12, sonnet.GetProperty("input").GetInt64());
