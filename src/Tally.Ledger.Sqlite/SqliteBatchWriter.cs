@@ -37,6 +37,7 @@ internal sealed class SqliteBatchWriter : IDisposable
         new("project", Rule.Earliest, c => c.Project),
         new("project_key", Rule.Earliest, c => c.ProjectKey),
         new("agent", Rule.Earliest, c => c.Agent),
+        new("parent_session_id", Rule.Earliest, c => c.ParentSessionId),
         new("is_sidechain", Rule.Earliest, c => c.IsSidechain),
         new("user_name", Rule.Earliest, c => c.User),
         new("host_name", Rule.Earliest, c => c.Host),

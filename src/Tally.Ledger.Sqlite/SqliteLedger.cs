@@ -188,7 +188,7 @@ public sealed class SqliteLedger : ILedger
         {
             var parameters = new List<(string Name, SqlValue Value)>();
             var sql = $"""
-                SELECT source, session_id, max(coalesce(project_key, project)), min(ts_ms), max(ts_ms)
+                SELECT source, session_id, max(coalesce(project_key, project)), min(ts_ms), max(ts_ms), max(parent_session_id)
                 FROM calls
                 {UsageAggregateCommand.Where(parameters, filter)}
                 GROUP BY source, session_id
@@ -207,7 +207,8 @@ public sealed class SqliteLedger : ILedger
                     System.Text.Encoding.UTF8.GetString(statement.Utf8(1)),
                     statement.IsNull(2) ? null : System.Text.Encoding.UTF8.GetString(statement.Utf8(2)),
                     DateTimeOffset.FromUnixTimeMilliseconds(statement.Int64(3)),
-                    DateTimeOffset.FromUnixTimeMilliseconds(statement.Int64(4))));
+                    DateTimeOffset.FromUnixTimeMilliseconds(statement.Int64(4)),
+                    statement.IsNull(5) ? null : System.Text.Encoding.UTF8.GetString(statement.Utf8(5))));
             }
 
             return spans;

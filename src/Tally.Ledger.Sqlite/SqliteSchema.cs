@@ -11,7 +11,8 @@ namespace Tally.Ledger.Sqlite;
 /// Two processes may open a new ledger at the same moment. Each one takes the write lock
 /// (<c>BEGIN IMMEDIATE</c>), reads the version again under the lock, applies only the steps still
 /// missing and bumps the version in the same transaction, so whichever comes second finds nothing
-/// to do. The steps also use <c>IF NOT EXISTS</c>, so a step that runs twice anyway is harmless.
+/// to do. The steps also use <c>IF NOT EXISTS</c> where SQLite has it; one that cannot (adding a
+/// column) relies on that version check alone.
 /// </remarks>
 internal static class SqliteSchema
 {
@@ -86,6 +87,11 @@ internal static class SqliteSchema
             state         TEXT,
             PRIMARY KEY (source, path)
         ) STRICT;
+        """,
+
+        // 2: the parent of a child (subagent) session.
+        """
+        ALTER TABLE calls ADD COLUMN parent_session_id TEXT;
         """,
     ];
 

@@ -71,6 +71,10 @@ public sealed class MixedSourcesEndToEndTests : IDisposable
         Assert.Equal(0.000325m, Row(openCode, "gpt-5").GetProperty("cost").GetDecimal());
         Assert.Equal(JsonValueKind.Null, Row(openCode, "gpt-5").GetProperty("tokens").GetProperty("reasoning").ValueKind);
 
+        var openCodeSessions = (await _cli.JsonAsync("sessions", "--source", "opencode")).GetProperty("sessions").EnumerateArray().ToList();
+        Assert.Equal("ses_main", openCodeSessions.Single(x => x.GetProperty("sessionId").GetString() == "ses_kid").GetProperty("parentSessionId").GetString());
+        Assert.Equal(JsonValueKind.Null, openCodeSessions.Single(x => x.GetProperty("sessionId").GetString() == "ses_main").GetProperty("parentSessionId").ValueKind);
+
         var skipped = bySource.GetProperty("ingest").GetProperty("skipped").EnumerateArray()
             .Select(s => Path.GetFileName(s.GetProperty("path").GetString())).Order().ToList();
         Assert.Equal(["11111111-1111-4111-8111-111111111111.jsonl", "msg_bad.json"], skipped);

@@ -17,6 +17,7 @@ internal static class SessionsView
             writer.WriteStartObject();
             writer.WriteString("source", session.Source);
             writer.WriteString("sessionId", session.SessionId);
+            writer.WriteString("parentSessionId", session.ParentSessionId);
             writer.WriteString("project", session.Project);
             writer.WriteString("first", Timestamp(session.First));
             writer.WriteString("last", Timestamp(session.Last));

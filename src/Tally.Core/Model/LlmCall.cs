@@ -49,6 +49,9 @@ public sealed record LlmCall
     /// <summary>The subagent that made the call, or null for the main agent.</summary>
     public string? Agent { get; init; }
 
+    /// <summary>The session that started this call's session, when the call ran in a child (subagent) session of its own.</summary>
+    public string? ParentSessionId { get; init; }
+
     /// <summary>Whether the call was made on a sidechain (a subagent's own conversation).</summary>
     public bool IsSidechain { get; init; }
 

@@ -10,6 +10,7 @@ namespace Tally.Reports;
 /// <param name="Last">Its last call.</param>
 /// <param name="Models">The models it used, most calls first.</param>
 /// <param name="Usage">Its calls, tokens and cost.</param>
+/// <param name="ParentSessionId">The session that started this one, for a child (subagent) session.</param>
 public sealed record SessionRow(
     string Source,
     string SessionId,
@@ -17,4 +18,5 @@ public sealed record SessionRow(
     DateTimeOffset First,
     DateTimeOffset Last,
     IReadOnlyList<string> Models,
-    UsageRow Usage);
+    UsageRow Usage,
+    string? ParentSessionId = null);

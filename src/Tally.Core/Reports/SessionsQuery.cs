@@ -56,7 +56,8 @@ public static class SessionsQuery
                     s.First,
                     s.Last,
                     models.OrderByDescending(m => m.Value).ThenBy(m => m.Key, StringComparer.Ordinal).Select(m => m.Key).ToList(),
-                    total.ToRow(s.SessionId));
+                    total.ToRow(s.SessionId),
+                    s.ParentSessionId);
             })
             .ToList();
     }

@@ -410,6 +410,7 @@ internal sealed class GeminiChatAssembler
                     Project = _project,
                     ProjectKey = _projectKey,
                     IsSidechain = _subagent,
+                    ParentSessionId = _subagent ? GeminiDiscovery.ParentSessionOf(_file.Path) : null,
                 });
 
                 // This call read the results of tools asked for by earlier responses.

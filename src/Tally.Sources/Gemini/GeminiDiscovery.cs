@@ -117,4 +117,8 @@ internal static class GeminiDiscovery
         var chats = ChatsFolder(path);
         return chats is not null && !string.Equals(Path.GetDirectoryName(path), chats, StringComparison.Ordinal);
     }
+
+    /// <summary>For a subagent's chat, <c>chats/&lt;parent-session&gt;/&lt;session&gt;.jsonl</c>, the parent session's id.</summary>
+    internal static string? ParentSessionOf(string path) =>
+        IsNestedInChats(path) ? Path.GetFileName(Path.GetDirectoryName(path)) : null;
 }

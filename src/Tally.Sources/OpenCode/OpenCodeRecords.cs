@@ -161,6 +161,7 @@ internal static class OpenCodeRecords
             ProjectKey = projects.Resolve(project),
             Agent = isChild ? message.Agent ?? NonEmpty(session!.Title) ?? "subagent" : null,
             IsSidechain = isChild,
+            ParentSessionId = session?.ParentId,
             DurationMs = message.CreatedMs is { } start && message.CompletedMs is { } end && end >= start ? end - start : null,
             ReportedCost = cost,
         };

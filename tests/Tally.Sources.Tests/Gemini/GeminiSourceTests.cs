@@ -40,6 +40,7 @@ public sealed class GeminiSourceTests
         Assert.Equal(StopReason.Unknown, first.StopReason);
         Assert.Null(first.StopReasonRaw);
         Assert.False(first.IsSidechain);
+        Assert.Null(first.ParentSessionId);
 
         // thoughts and tool absent: null, not 0.
         Assert.Equal(new TokenUsage(1500, 0, null, null, 10, null), result.Calls[1].Usage);
@@ -145,6 +146,7 @@ public sealed class GeminiSourceTests
         Assert.Equal("/home/dev/my-app", call.Project);
         Assert.True(call.IsSidechain);
         Assert.Equal("sub-1", call.SessionId);
+        Assert.Equal("parent-1", call.ParentSessionId);
     }
 
     [Fact]

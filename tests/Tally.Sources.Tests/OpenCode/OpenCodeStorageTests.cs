@@ -57,6 +57,7 @@ public sealed class OpenCodeStorageTests
         var call = Assert.Single(OpenCodeFixtures.ReadMessage("ses_kid", "msg_k1").Calls);
 
         Assert.True(call.IsSidechain);
+        Assert.Equal("ses_main", call.ParentSessionId);
         Assert.Equal("explore", call.Agent);
         Assert.Equal("ses_kid", call.SessionId);
         Assert.Equal(0.0025m, call.ReportedCost);
