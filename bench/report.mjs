@@ -33,9 +33,21 @@ const padEnd = (s, n) => String(s).padEnd(n);
 const out = [];
 const print = (s = '') => out.push(s);
 
+// With a mixed corpus the summary covers every source: compare with the sum of bySource.
+const mixed = expected.sources === 'mixed' && expected.bySource;
+const allModels = {};
+const allTotals = { calls: 0, input: 0, cacheRead: 0, cacheWrite5m: 0, cacheWrite1h: 0, output: 0 };
+for (const src of Object.values(mixed ? expected.bySource : { 'claude-code': { models: expected.models } })) {
+  for (const [model, e] of Object.entries(src.models)) {
+    const m = (allModels[model] ??= { calls: 0, input: 0, cacheRead: 0, cacheWrite5m: 0, cacheWrite1h: 0, output: 0 });
+    for (const k of Object.keys(m)) { m[k] += e[k] ?? 0; allTotals[k] += e[k] ?? 0; }
+  }
+}
+const t = mixed ? allTotals : expected.totals;
+const expectedCalls = mixed ? allTotals.calls : expected.calls;
 const c = expected.corpus;
 print(`Corpus   ${fmt(corpusMiB, 1)} MiB in ${int(c.files)} files (${int(c.subagentFiles)} subagent), ${int(c.lines)} lines, ` +
-  `${int(expected.calls)} billed calls, ${plural(expected.rows.broken, 'broken line')} — ${args.corpus}`);
+  `${int(mixed ? allTotals.calls : expected.calls)} billed calls${mixed ? ' (Claude Code + Codex + OpenCode)' : ''}, ${plural(expected.rows.broken, 'broken line')} — ${args.corpus}`);
 print(`         file sizes: median ${fmt(c.medianFileBytes / 1024, 0)} KiB, p90 ${fmt(c.p90FileBytes / 1024, 0)} KiB, ` +
   `p99 ${fmt(c.p99FileBytes / MiB, 1)} MiB, max ${fmt(c.maxFileBytes / MiB, 1)} MiB`);
 if (args['generator-log']) {
@@ -108,7 +120,6 @@ if (cold?.status === 'ok' && Number.isFinite(cold.rssMiB)) {
 print();
 
 // ---- correctness ----------------------------------------------------------------------------
-const t = expected.totals;
 const stripDate = (m) => m.replace(/-\d{8}$/, '');
 
 print('Totals against expected.json');
@@ -131,14 +142,15 @@ if (args.ccusage) {
       p.input += m.inputTokens; p.output += m.outputTokens; p.cacheWrite += m.cacheCreationTokens; p.cacheRead += m.cacheReadTokens;
     }
   }
-  for (const [model, e] of Object.entries(expected.models)) {
+  for (const [model, e] of Object.entries(allModels)) {
     const p = per[model];
     if (!p) { diffs.push(`model ${model}: missing in ccusage`); continue; }
     const pairs = [['input', p.input, e.input], ['output', p.output, e.output],
       ['cacheCreation', p.cacheWrite, e.cacheWrite5m + e.cacheWrite1h], ['cacheRead', p.cacheRead, e.cacheRead]];
     for (const [k, got, exp] of pairs) if (got !== exp) diffs.push(`model ${model} ${k}: ccusage ${int(got)}, expected ${int(exp)}`);
   }
-  print(`  ccusage: ${diffs.length ? 'DIFFERENCES' : 'MATCH'} (input, output, cache creation = 5m + 1h, cache read; totals and per model)`);
+  print(`  ccusage: ${diffs.length ? 'DIFFERENCES' : 'MATCH'} (input, output, cache creation = 5m + 1h, cache read; totals and per model)` +
+    (mixed ? ' — mixed corpus: informational only, ccusage may count Codex/OpenCode differently' : ''));
   for (const d of diffs) print(`    ${d}`);
 } else {
   print('  ccusage: — (not run)');
@@ -154,19 +166,19 @@ if (args.tally) {
   if (j) {
     const diffs = [];
     const buckets = ['input', 'cacheRead', 'cacheWrite5m', 'cacheWrite1h', 'output'];
-    if (j.totals?.calls !== expected.calls) diffs.push(`totals.calls: tally ${int(j.totals?.calls)}, expected ${int(expected.calls)} (${signed(j.totals?.calls - expected.calls)})`);
+    if (j.totals?.calls !== expectedCalls) diffs.push(`totals.calls: tally ${int(j.totals?.calls)}, expected ${int(expectedCalls)} (${signed(j.totals?.calls - expectedCalls)})`);
     for (const b of buckets) {
       const got = j.totals?.tokens?.[b];
-      if (got !== t[b]) diffs.push(`totals.tokens.${b}: tally ${got === null ? 'null' : int(got)}, expected ${int(t[b])} (${signed(got - t[b])})`);
+      if ((got ?? 0) !== t[b] || (got === null && t[b] !== 0)) diffs.push(`totals.tokens.${b}: tally ${got === null ? 'null' : int(got)}, expected ${int(t[b])} (${signed(got - t[b])})`);
     }
     const rowsByKey = new Map();
     for (const r of j.rows ?? []) rowsByKey.set(r.key, r);
-    for (const [model, e] of Object.entries(expected.models)) {
+    for (const [model, e] of Object.entries(allModels)) {
       const r = rowsByKey.get(model) ?? [...rowsByKey.values()].find((x) => stripDate(String(x.key)) === stripDate(model));
       if (!r) { diffs.push(`model ${model}: no row in tally summary`); continue; }
       if (r.calls !== e.calls) diffs.push(`model ${model} calls: tally ${int(r.calls)}, expected ${int(e.calls)}`);
       for (const b of buckets) {
-        if (r.tokens?.[b] !== e[b]) diffs.push(`model ${model} ${b}: tally ${r.tokens?.[b] === null ? 'null' : int(r.tokens?.[b])}, expected ${int(e[b])}`);
+        if ((r.tokens?.[b] ?? 0) !== e[b] || (r.tokens?.[b] == null && e[b] !== 0)) diffs.push(`model ${model} ${b}: tally ${r.tokens?.[b] === null ? 'null' : int(r.tokens?.[b])}, expected ${int(e[b])}`);
       }
     }
     print(`  tally:   ${diffs.length ? 'DIFFERENCES' : 'MATCH'} (calls, input, cacheRead, cacheWrite5m, cacheWrite1h, output; totals and per model)`);
@@ -183,6 +195,24 @@ if (args.tally) {
   }
 } else {
   print('  tally:   — (not run)');
+}
+// Per source: the rows of `tally summary --by source --json` against expected.bySource.
+if (args['tally-by-source'] && expected.bySource) {
+  const j = JSON.parse(readFileSync(args['tally-by-source'], 'utf8'));
+  const rows = new Map((j.rows ?? []).map((r) => [r.key, r]));
+  const buckets = ['input', 'cacheRead', 'cacheWrite5m', 'cacheWrite1h', 'output', 'reasoning'];
+  for (const [source, e] of Object.entries(expected.bySource)) {
+    const r = rows.get(source);
+    const diffs = [];
+    if (!r) diffs.push('no row');
+    else {
+      if (r.calls !== e.calls) diffs.push(`calls: tally ${int(r.calls)}, expected ${int(e.calls)} (${signed(r.calls - e.calls)})`);
+      // A bucket the source never reports is null in Tally; expected writes 0.
+      for (const b of buckets) if ((r.tokens?.[b] ?? 0) !== e.tokens[b]) diffs.push(`${b}: tally ${int(r.tokens?.[b])}, expected ${int(e.tokens[b])} (${signed((r.tokens?.[b] ?? 0) - e.tokens[b])})`);
+    }
+    print(`  tally ${padEnd(source, 12)} ${diffs.length ? 'DIFFERENCES' : 'MATCH'} (${int(e.calls)} calls, ${fmt(e.corpus.bytes / MiB, 1)} MiB in ${int(e.corpus.files)} files)`);
+    for (const d of diffs) print(`    ${d}`);
+  }
 }
 if (args['ingest-warnings']) {
   print();

@@ -8,6 +8,7 @@
 #   SEED=N           corpus seed (default 1)
 #   RUNS=N           repetitions of each cheap command (default 5); COLD_RUNS for Tally cold (default 3)
 #   TALLY_BIN=path   use this tally binary instead of publishing src/Tally.Cli
+#   SOURCES=mixed    Claude Code + Codex CLI + OpenCode (60/25/15 % of SIZE); default claude
 #   SKIP_TALLY=1     measure only cat and ccusage (e.g. to check the corpus against ccusage)
 #   BENCH_TMP=dir    where builds, the peer and ledgers go (default: a fresh temp dir, removed at exit)
 #   KEEP_TMP=1       keep that temp dir
@@ -17,6 +18,7 @@ SIZE="${1:-1GB}"
 SEED="${SEED:-1}"
 RUNS="${RUNS:-5}"
 COLD_RUNS="${COLD_RUNS:-3}"
+SOURCES="${SOURCES:-claude}"
 CCUSAGE_VERSION="20.0.24"
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -28,6 +30,7 @@ die() { say "error: $*"; exit 1; }
 for tool in dotnet npm node; do
   command -v "$tool" >/dev/null 2>&1 || die "$tool is required (the .NET SDK, and npm with node)."
 done
+[[ "$SOURCES" == claude || "$SOURCES" == mixed ]] || die "SOURCES must be claude or mixed, not '$SOURCES'."
 [[ "$SIZE" =~ ^[0-9]+(\.[0-9]+)?([KkMmGgTt]([Ii]?[Bb])?)?$ ]] || die "SIZE must look like 300MB or 1GB, not '$SIZE'."
 
 if [[ -n "${BENCH_TMP:-}" ]]; then
@@ -110,8 +113,8 @@ gen_dir="$here/Tally.Bench.Corpus"
 if command -v sha256sum >/dev/null 2>&1; then hasher=(sha256sum); else hasher=(shasum -a 256); fi
 gen_hash=$(cd "$gen_dir" && cat $(ls *.cs *.csproj | LC_ALL=C sort) | "${hasher[@]}" | cut -c1-16)
 size_tag=$(printf '%s' "$SIZE" | tr '[:lower:]' '[:upper:]')
-corpus="$here/out/claude-$size_tag-seed$SEED"
-stamp="size=$size_tag seed=$SEED generator=$gen_hash"
+corpus="$here/out/$SOURCES-$size_tag-seed$SEED"
+stamp="size=$size_tag seed=$SEED sources=$SOURCES generator=$gen_hash"
 if [[ -f "$corpus/expected.json" && "$(cat "$corpus/.stamp" 2>/dev/null)" == "$stamp" ]]; then
   say "corpus: reusing $corpus"
 else
@@ -120,10 +123,13 @@ else
   rm -f "$corpus/.stamp"
   dotnet build "$gen_dir" -c Release -nologo -v q >"$work/gen-build.log" 2>&1 \
     || { cat "$work/gen-build.log" >&2; die "the corpus generator did not build."; }
-  dotnet run -c Release --no-build --project "$gen_dir" -- --out "$corpus" --size "$SIZE" --seed "$SEED" | tee "$work/gen.log" >&2
+  dotnet run -c Release --no-build --project "$gen_dir" -- --out "$corpus" --size "$SIZE" --seed "$SEED" --sources "$SOURCES" | tee "$work/gen.log" >&2
   printf '%s' "$stamp" > "$corpus/.stamp"
 fi
-corpus_bytes=$(find "$corpus/.claude" -type f -name '*.jsonl' -printf '%s\n' | awk '{ s += $1 } END { printf "%.0f", s }')
+# The log folders of the corpus: Claude Code, and with SOURCES=mixed Codex and OpenCode too.
+log_dirs() { local d; for d in "$1/.claude" "$1/.codex" "$1/.local/share/opencode"; do [[ -d "$d" ]] && printf '%s\0' "$d"; done; return 0; }
+export -f log_dirs
+corpus_bytes=$(log_dirs "$corpus" | xargs -0 -I{} find {} -type f \( -name '*.jsonl' -o -name '*.json' \) -printf '%s\n' | awk '{ s += $1 } END { printf "%.0f", s }')
 
 # ---- 2. Tally -----------------------------------------------------------------------------
 tally_ok=1
@@ -186,7 +192,7 @@ fi
 # Dropping the page cache needs root tools, so instead one cat pass warms it and every run
 # below reads from memory. The figures are CPU-bound parse/aggregate times, not disk times.
 say "warming the page cache with one cat pass..."
-cat_all() { find "$1/.claude" -type f -name '*.jsonl' -print0 | xargs -0 cat > /dev/null; }
+cat_all() { log_dirs "$1" | xargs -0 -I{} find {} -type f \( -name '*.jsonl' -o -name '*.json' \) -print0 | xargs -0 cat > /dev/null; }
 export -f cat_all
 cat_all "$corpus"
 
@@ -240,6 +246,9 @@ if (( tally_ok )); then
     record_runs tally-cold "${c_pair[*]}" "${c_ing_rss[*]} ${c_sum_rss[*]}"
     record_runs tally-cold-ingest "${c_ing[*]}" "${c_ing_rss[*]}"
     record_runs tally-cold-summary "${c_sum[*]}" "${c_sum_rss[*]}"
+    # Untimed: the per-source rows the correctness check compares with expected.json's bySource.
+    "${isolated_env[@]}" HOME="$corpus" TALLY_HOME="$th" "$tally" summary --by source --json >"$work/tally-by-source.json" 2>"$work/by-source.err" \
+      || { say "tally summary --by source --json failed (exit $?); no per-source check."; rm -f "$work/tally-by-source.json"; }
     ledger_kb=$(du -sk "$th" | cut -f1)
     printf '%s\n' "$ledger_kb" > "$work/ledger.kb"
     grep -i -E 'warn|malformed|skipp' "$work/ingest.err" | head -n 5 > "$work/ingest.warnings" || true
@@ -292,6 +301,7 @@ report_args=(--results "$results" --expected "$corpus/expected.json" --corpus "$
 if [[ -s "$work/tally-summary.json" ]] || (( tally_ok )); then
   report_args+=(--tally "$work/tally-summary.json")
   [[ -f "$work/ledger.kb" ]] && report_args+=(--ledger-kb "$(cat "$work/ledger.kb")")
+  [[ -s "$work/tally-by-source.json" ]] && report_args+=(--tally-by-source "$work/tally-by-source.json")
 fi
 [[ -n "$gnu_time" ]] && report_args+=(--rss-source "GNU time") || report_args+=(--rss-source "/proc polling")
 [[ -f "$work/gen.log" ]] && report_args+=(--generator-log "$work/gen.log")

@@ -11,9 +11,11 @@ internal sealed class ModelTotals
     public long CacheWrite5m;
     public long CacheWrite1h;
     public long Output;
+    public long Reasoning;
 
     public void Add(ModelTotals o)
     {
+        Reasoning += o.Reasoning;
         Calls += o.Calls;
         Input += o.Input;
         CacheRead += o.CacheRead;
@@ -84,7 +86,7 @@ internal sealed class GroundTruth
 {
     public SortedDictionary<string, ModelTotals> Models { get; } = new(StringComparer.Ordinal);
 
-    public void AddCall(string model, long input, long cacheRead, long write5m, long write1h, long output)
+    public void AddCall(string model, long input, long cacheRead, long write5m, long write1h, long output, long reasoning = 0)
     {
         if (!Models.TryGetValue(model, out var t))
         {
@@ -96,6 +98,7 @@ internal sealed class GroundTruth
         t.CacheWrite5m += write5m;
         t.CacheWrite1h += write1h;
         t.Output += output;
+        t.Reasoning += reasoning;
     }
 
     public void Add(GroundTruth o)
@@ -110,7 +113,8 @@ internal sealed class GroundTruth
         }
     }
 
-    public void Write(string path, long requestedBytes, ulong seed, CorpusStats stats)
+    public void Write(string path, long requestedBytes, ulong seed, CorpusStats stats, string sources = "claude",
+        IReadOnlyList<(string Source, GroundTruth Truth, SourceStats Stats)>? others = null)
     {
         using var stream = File.Create(path);
         using var w = new Utf8JsonWriter(stream, new JsonWriterOptions { Indented = true });
@@ -171,6 +175,64 @@ internal sealed class GroundTruth
         w.WriteNumber("toolResults48to80KB", stats.HugeToolResults);
         w.WriteEndObject();
 
+        // Every source, Claude Code included, in the shape of Tally's summary --by source rows.
+        w.WriteString("sources", sources);
+        w.WriteStartObject("bySource");
+        var claude = new SourceStats("claude-code") { Files = stats.Files, Bytes = stats.Bytes, Lines = stats.Lines };
+        var all = new List<(string Source, GroundTruth Truth, SourceStats Stats)> { ("claude-code", this, claude) };
+        all.AddRange(others ?? []);
+        foreach (var (source, truth, s) in all)
+        {
+            var sum = new ModelTotals();
+            foreach (var m in truth.Models.Values)
+            {
+                sum.Add(m);
+            }
+            w.WriteStartObject(source);
+            w.WriteNumber("calls", sum.Calls);
+            w.WritePropertyName("tokens");
+            WriteBuckets(w, sum);
+            w.WriteStartObject("models");
+            foreach (var (model, t) in truth.Models)
+            {
+                w.WritePropertyName(model);
+                WriteTotals(w, t);
+            }
+            w.WriteEndObject();
+            w.WriteStartObject("corpus");
+            long[] fs = [.. s.FileSizes.Order()];
+            w.WriteNumber("bytes", s.Bytes);
+            w.WriteNumber("files", s.Files);
+            if (s.Lines > 0)
+            {
+                w.WriteNumber("lines", s.Lines);
+            }
+            if (fs.Length > 0)
+            {
+                w.WriteNumber("medianFileBytes", Percentile(fs, 0.5));
+                w.WriteNumber("maxFileBytes", fs[^1]);
+            }
+            foreach (var (k, v) in s.Counters)
+            {
+                w.WriteNumber(k, v);
+            }
+            w.WriteEndObject();
+            w.WriteEndObject();
+        }
+        w.WriteEndObject();
+
+        w.WriteEndObject();
+    }
+
+    private static void WriteBuckets(Utf8JsonWriter w, ModelTotals t)
+    {
+        w.WriteStartObject();
+        w.WriteNumber("input", t.Input);
+        w.WriteNumber("cacheRead", t.CacheRead);
+        w.WriteNumber("cacheWrite5m", t.CacheWrite5m);
+        w.WriteNumber("cacheWrite1h", t.CacheWrite1h);
+        w.WriteNumber("output", t.Output);
+        w.WriteNumber("reasoning", t.Reasoning);
         w.WriteEndObject();
     }
 
@@ -186,6 +248,34 @@ internal sealed class GroundTruth
         w.WriteNumber("cacheWrite5m", t.CacheWrite5m);
         w.WriteNumber("cacheWrite1h", t.CacheWrite1h);
         w.WriteNumber("output", t.Output);
+        w.WriteNumber("reasoning", t.Reasoning);
         w.WriteEndObject();
+    }
+}
+
+/// <summary>What the Codex and OpenCode writers wrote: files, bytes, and named counters.</summary>
+internal sealed class SourceStats(string source)
+{
+    public string Source { get; } = source;
+    public long Files;
+    public long Bytes;
+    public long Lines;
+    public List<long> FileSizes { get; } = [];
+    public SortedDictionary<string, long> Counters { get; } = new(StringComparer.Ordinal);
+
+    public void Count(string name) => Add(name, 1);
+
+    public void Add(string name, long v) => Counters[name] = Counters.GetValueOrDefault(name) + v;
+
+    public void Add(SourceStats o)
+    {
+        Files += o.Files;
+        Bytes += o.Bytes;
+        Lines += o.Lines;
+        FileSizes.AddRange(o.FileSizes);
+        foreach (var (k, v) in o.Counters)
+        {
+            Add(k, v);
+        }
     }
 }
