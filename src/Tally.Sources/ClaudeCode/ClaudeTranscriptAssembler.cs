@@ -2,6 +2,7 @@ using System.Runtime.CompilerServices;
 using Tally.Ingest;
 using Tally.Model;
 using Tally.Projects;
+using Tally.Sources.JsonLines;
 
 namespace Tally.Sources.ClaudeCode;
 
@@ -35,7 +36,7 @@ namespace Tally.Sources.ClaudeCode;
 /// <c>stop_reason</c> null) will never finish it, and holding would re-read and re-store its tail
 /// on every run.</para>
 /// </remarks>
-internal sealed class ClaudeTranscriptAssembler
+internal sealed class ClaudeTranscriptAssembler : ILineSink
 {
     /// <summary>How far (in lines) a broken chain is followed before a result's reader is given up as unknown.</summary>
     internal const int MaxChainLines = 2000;

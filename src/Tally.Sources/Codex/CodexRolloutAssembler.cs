@@ -3,6 +3,7 @@ using System.Runtime.CompilerServices;
 using Tally.Ingest;
 using Tally.Model;
 using Tally.Projects;
+using Tally.Sources.JsonLines;
 
 namespace Tally.Sources.Codex;
 
@@ -24,7 +25,7 @@ namespace Tally.Sources.Codex;
 /// only advance the baseline; copies that kept their original, earlier timestamp are emitted, since
 /// their keys equal the parent's. Tool lines in the burst are the parent's and are left to it.</para>
 /// </remarks>
-internal sealed class CodexRolloutAssembler
+internal sealed class CodexRolloutAssembler : ILineSink
 {
     /// <summary>The largest gap between consecutive lines of a fork's replayed burst.</summary>
     internal static readonly TimeSpan BurstGap = TimeSpan.FromSeconds(1);
@@ -55,7 +56,7 @@ internal sealed class CodexRolloutAssembler
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public void OnLine(ReadOnlySpan<byte> line, long lineNumber)
+    public void OnLine(ReadOnlySpan<byte> line, long offset, long lineNumber)
     {
         line = line.Trim(" \t\r"u8);
         if (line.IsEmpty)

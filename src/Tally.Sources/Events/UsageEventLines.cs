@@ -5,6 +5,7 @@ using System.Text.Json;
 using Tally.Ingest;
 using Tally.Model;
 using Tally.Projects;
+using Tally.Sources.JsonLines;
 
 namespace Tally.Sources.Events;
 
@@ -12,7 +13,7 @@ namespace Tally.Sources.Events;
 /// Turns the lines of one read of a usage-event file into calls and skipped lines. One instance
 /// serves one read of one file.
 /// </summary>
-internal sealed class UsageEventLines
+internal sealed class UsageEventLines : ILineSink
 {
     internal const string TallySchema = "tally.llm_call/1";
     internal const string UsageType = "llm_usage";

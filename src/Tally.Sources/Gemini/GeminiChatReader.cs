@@ -1,13 +1,11 @@
-// Hot paths are marked AggressiveOptimization: a tally run is short, and tier-0 code in these loops would run for most of it.
-using System.Buffers;
 using System.Globalization;
 using System.Runtime.CompilerServices;
 using System.Text;
 using System.Text.Json;
-using Microsoft.Win32.SafeHandles;
 using Tally.Ingest;
 using Tally.Model;
 using Tally.Projects;
+using Tally.Sources.JsonLines;
 
 namespace Tally.Sources.Gemini;
 
@@ -17,7 +15,7 @@ namespace Tally.Sources.Gemini;
 /// </summary>
 internal static class GeminiChatReader
 {
-    internal const int ChunkSize = 1 << 20;
+    internal const int ChunkSize = JsonLinesReader.ChunkSize;
     private const string StateVersion = "gemini1";
 
     public static FileReadResult Read(LogFile file, ReadStart start, ProjectKeyResolver projects, int chunkSize = ChunkSize)
@@ -37,11 +35,8 @@ internal static class GeminiChatReader
         }
 
         var assembler = new GeminiChatAssembler(file, project, projectKey, state);
-        using var handle = File.OpenHandle(file.Path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete, FileOptions.SequentialScan);
-        var buffer = ArrayPool<byte>.Shared.Rent(chunkSize);
-        try
         {
-            var end = ReadLines(handle, start, assembler, ref buffer);
+            var end = JsonLinesReader.Read(file.Path, start, assembler, chunkSize: chunkSize);
             var collected = new FileReadResult { Next = end };
             assembler.Finish(collected);
             var result = new FileReadResult { Next = end with { State = FormatState(assembler.State) } };
@@ -49,10 +44,6 @@ internal static class GeminiChatReader
             result.ToolResults.AddRange(collected.ToolResults);
             result.Skipped.AddRange(collected.Skipped);
             return result;
-        }
-        finally
-        {
-            ArrayPool<byte>.Shared.Return(buffer);
         }
     }
 
@@ -97,60 +88,6 @@ internal static class GeminiChatReader
 
         assembler.Finish(result);
         return result;
-    }
-
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static ReadStart ReadLines(SafeFileHandle handle, ReadStart start, GeminiChatAssembler assembler, ref byte[] buffer)
-    {
-        var bufferOffset = start.Offset; // file offset of buffer[0]
-        var filled = 0;
-        var searched = 0; // bytes of the pending partial line already known to hold no '\n'
-        var lineNumber = start.Line;
-        while (true)
-        {
-            if (filled == buffer.Length)
-            {
-                // One line fills the whole buffer: grow it rather than split the line.
-                var larger = ArrayPool<byte>.Shared.Rent(buffer.Length * 2);
-                buffer.AsSpan(0, filled).CopyTo(larger);
-                ArrayPool<byte>.Shared.Return(buffer);
-                buffer = larger;
-            }
-
-            var read = RandomAccess.Read(handle, buffer.AsSpan(filled), bufferOffset + filled);
-            if (read == 0)
-            {
-                break;
-            }
-
-            filled += read;
-            var position = 0;
-            while (true)
-            {
-                var newline = buffer.AsSpan(position + searched, filled - position - searched).IndexOf((byte)'\n');
-                if (newline < 0)
-                {
-                    searched = filled - position;
-                    break;
-                }
-
-                var length = searched + newline;
-                lineNumber++;
-                assembler.OnLine(buffer.AsSpan(position, length), lineNumber);
-                position += length + 1;
-                searched = 0;
-            }
-
-            var remaining = filled - position;
-            if (position > 0)
-            {
-                buffer.AsSpan(position, remaining).CopyTo(buffer);
-                bufferOffset += position;
-                filled = remaining;
-            }
-        }
-
-        return new ReadStart(bufferOffset, lineNumber, null);
     }
 
     /// <summary>The project root from <c>.project_root</c> beside the <c>chats</c> folder (newer Gemini CLI), or null.</summary>
@@ -239,7 +176,7 @@ internal sealed record ChatState(string? SessionId, bool Subagent, List<(string 
 /// Collects one read's messages (a re-appended message replaces its earlier copy) and turns them
 /// into calls and tool results.
 /// </summary>
-internal sealed class GeminiChatAssembler
+internal sealed class GeminiChatAssembler : ILineSink
 {
     private readonly LogFile _file;
     private readonly string? _project;
@@ -279,7 +216,7 @@ internal sealed class GeminiChatAssembler
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public void OnLine(ReadOnlySpan<byte> line, long lineNumber)
+    public void OnLine(ReadOnlySpan<byte> line, long offset, long lineNumber)
     {
         if (line.Length > 0 && line[^1] == (byte)'\r')
         {
