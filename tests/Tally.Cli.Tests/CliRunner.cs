@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Text.Json;
+using Microsoft.Data.Sqlite;
 
 namespace Tally.Cli.Tests;
 
@@ -22,6 +23,31 @@ internal sealed class CliRunner : IDisposable
     public string TallyHome { get; }
 
     public string ClaudeProjects => Path.Combine(Home, ".claude", "projects");
+
+    /// <summary>The default ledger under <see cref="TallyHome"/>.</summary>
+    public string Ledger => Path.Combine(TallyHome, "ledger.db");
+
+    /// <summary>Calls committed to the ledger so far, read the way another process would; 0 before it exists.</summary>
+    public long CommittedCalls()
+    {
+        if (!File.Exists(Ledger))
+        {
+            return 0;
+        }
+
+        try
+        {
+            using var connection = new SqliteConnection($"Data Source={Ledger};Mode=ReadOnly;Pooling=False");
+            connection.Open();
+            using var command = connection.CreateCommand();
+            command.CommandText = "SELECT count(*) FROM calls";
+            return (long)command.ExecuteScalar()!;
+        }
+        catch (SqliteException)
+        {
+            return 0; // not created or migrated yet
+        }
+    }
 
     /// <summary>Extra environment for every run (null removes a variable).</summary>
     public Dictionary<string, string?> Environment { get; } = new();

@@ -22,7 +22,6 @@ public sealed class CrashRecoveryTests : IDisposable
     public async Task Killing_an_ingest_after_its_first_commit_and_rerunning_gives_exact_totals()
     {
         WriteCorpus();
-        var ledger = Path.Combine(_cli.TallyHome, "ledger.db");
         using (var warmUp = new SqliteConnection("Data Source=:memory:"))
         {
             warmUp.Open(); // load SQLite in this process first, so polling starts at once
@@ -35,7 +34,7 @@ public sealed class CrashRecoveryTests : IDisposable
 
             // Kill once the first batch is visible, so the ledger holds part of the corpus.
             var stopwatch = Stopwatch.StartNew();
-            while (!victim.HasExited && CommittedCalls(ledger) == 0 && stopwatch.Elapsed < TimeSpan.FromMinutes(1))
+            while (!victim.HasExited && _cli.CommittedCalls() == 0 && stopwatch.Elapsed < TimeSpan.FromMinutes(1))
             {
                 await Task.Delay(5);
             }
@@ -48,7 +47,7 @@ public sealed class CrashRecoveryTests : IDisposable
             await victim.WaitForExitAsync();
         }
 
-        var partial = CommittedCalls(ledger);
+        var partial = _cli.CommittedCalls();
         Assert.InRange(partial, 1, Sessions * CallsPerSession - 1); // the kill did land mid-ingest
         var rerun = await _cli.JsonAsync("ingest");
         var summary = await _cli.JsonAsync("summary");
@@ -59,27 +58,6 @@ public sealed class CrashRecoveryTests : IDisposable
         var tokens = totals.GetProperty("tokens");
         Assert.Equal(Sessions * CallsPerSession * 3L, tokens.GetProperty("input").GetInt64());
         Assert.Equal(Sessions * (long)Enumerable.Range(0, CallsPerSession).Sum(), tokens.GetProperty("output").GetInt64());
-    }
-
-    private static long CommittedCalls(string ledger)
-    {
-        if (!File.Exists(ledger))
-        {
-            return 0;
-        }
-
-        try
-        {
-            using var connection = new SqliteConnection($"Data Source={ledger};Mode=ReadOnly;Pooling=False");
-            connection.Open();
-            using var command = connection.CreateCommand();
-            command.CommandText = "SELECT count(*) FROM calls";
-            return (long)command.ExecuteScalar()!;
-        }
-        catch (SqliteException)
-        {
-            return 0; // not created or migrated yet
-        }
     }
 
     /// <summary>Sessions of finished calls, each with a tool result between calls, about 40 MB in all.</summary>

@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Text.Json;
-using Microsoft.Data.Sqlite;
 
 namespace Tally.Cli.Tests;
 
@@ -15,20 +14,19 @@ public sealed class WatchEndToEndTests : IDisposable
     public async Task Watch_picks_up_an_appended_call_and_stops_on_SIGINT_with_its_cursors_saved()
     {
         _cli.AddClaudeFixtures();
-        var ledger = Path.Combine(_cli.TallyHome, "ledger.db");
         var log = Path.Combine(_cli.ClaudeProjects, "-work-api", "22222222-2222-4222-8222-222222222222.jsonl");
 
         using var watcher = _cli.Start("ingest", "--watch", "--interval", "1");
         _ = watcher.StandardOutput.ReadToEndAsync();
         var stderr = watcher.StandardError.ReadToEndAsync();
-        await WaitForCallsAsync(ledger, 7);
+        await WaitForCallsAsync(7);
 
         // Written in two pieces, as an agent appends: the half line must not be read as a record.
         var row = Row("msg_watch_1");
         File.AppendAllText(log, row[..40]);
         await Task.Delay(500);
         File.AppendAllText(log, row[40..] + "\n");
-        await WaitForCallsAsync(ledger, 8);
+        await WaitForCallsAsync(8);
 
         using (var interrupt = Process.Start("kill", ["-INT", watcher.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]))
         {
@@ -45,37 +43,16 @@ public sealed class WatchEndToEndTests : IDisposable
         Assert.Equal(0, again.GetProperty("callsAdded").GetInt64());
     }
 
-    private static async Task WaitForCallsAsync(string ledger, long calls)
+    private async Task WaitForCallsAsync(long calls)
     {
         var stopwatch = Stopwatch.StartNew();
-        while (Count(ledger) < calls)
+        while (_cli.CommittedCalls() < calls)
         {
             Assert.True(stopwatch.Elapsed < TimeSpan.FromSeconds(60), $"the watcher did not reach {calls} calls");
             await Task.Delay(100);
         }
 
-        Assert.Equal(calls, Count(ledger));
-    }
-
-    private static long Count(string ledger)
-    {
-        if (!File.Exists(ledger))
-        {
-            return 0;
-        }
-
-        try
-        {
-            using var connection = new SqliteConnection($"Data Source={ledger};Mode=ReadOnly;Pooling=False");
-            connection.Open();
-            using var command = connection.CreateCommand();
-            command.CommandText = "SELECT count(*) FROM calls";
-            return (long)command.ExecuteScalar()!;
-        }
-        catch (SqliteException)
-        {
-            return 0;
-        }
+        Assert.Equal(calls, _cli.CommittedCalls());
     }
 
     private static string Row(string messageId) => JsonSerializer.Serialize(new Dictionary<string, object?>
