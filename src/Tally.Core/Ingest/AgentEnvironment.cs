@@ -32,6 +32,16 @@ public sealed record AgentEnvironment(string Home, IReadOnlyDictionary<string, s
     /// <summary>A variable's value, or null when it is unset or empty.</summary>
     public string? Get(string name) => Variables.TryGetValue(name, out var value) && value.Length > 0 ? value : null;
 
+    /// <summary>
+    /// A comma-separated list of directories in a variable (<c>CLAUDE_CONFIG_DIR</c>,
+    /// <c>CODEX_HOME</c>, ...), each expanded, made absolute and without a trailing separator;
+    /// empty entries are skipped. Null when the variable is unset or empty.
+    /// </summary>
+    public IReadOnlyList<string>? PathList(string name) =>
+        Get(name)?.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries)
+            .Select(entry => System.IO.Path.TrimEndingDirectorySeparator(ExpandPath(entry)))
+            .ToList();
+
     /// <summary>Expands a leading <c>~</c> to <see cref="Home"/> and makes the path absolute.</summary>
     public string ExpandPath(string path)
     {

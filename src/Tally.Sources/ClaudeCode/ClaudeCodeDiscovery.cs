@@ -35,11 +35,10 @@ internal static class ClaudeCodeDiscovery
             }
         }
 
-        if (environment.Get(ConfigDirVariable) is { } configured)
+        if (environment.PathList(ConfigDirVariable) is { } configured)
         {
-            foreach (var entry in configured.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries))
+            foreach (var full in configured)
             {
-                var full = Path.TrimEndingDirectorySeparator(environment.ExpandPath(entry));
                 Add(Path.GetFileName(full) == ProjectsDirectory ? full : Path.Combine(full, ProjectsDirectory));
             }
 

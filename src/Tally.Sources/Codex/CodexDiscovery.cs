@@ -17,16 +17,9 @@ internal static class CodexDiscovery
     public static IReadOnlyList<string> Homes(AgentEnvironment environment)
     {
         var homes = new List<string>();
-        if (environment.Get(HomeVariable) is { } configured)
+        if (environment.PathList(HomeVariable) is { } configured)
         {
-            foreach (var entry in configured.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries))
-            {
-                var full = Path.TrimEndingDirectorySeparator(environment.ExpandPath(entry));
-                if (!homes.Contains(full, StringComparer.Ordinal))
-                {
-                    homes.Add(full);
-                }
-            }
+            homes.AddRange(configured.Where(full => !homes.Contains(full, StringComparer.Ordinal)).Distinct(StringComparer.Ordinal));
         }
 
         if (homes.Count == 0)

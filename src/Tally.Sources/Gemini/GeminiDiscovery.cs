@@ -27,16 +27,9 @@ internal static class GeminiDiscovery
     public static IReadOnlyList<string> Roots(AgentEnvironment environment)
     {
         var roots = new List<string>();
-        if (environment.Get(DataDirVariable) is { } configured)
+        if (environment.PathList(DataDirVariable) is { } configured)
         {
-            foreach (var entry in configured.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries))
-            {
-                var full = Path.TrimEndingDirectorySeparator(environment.ExpandPath(entry));
-                if (!roots.Contains(full, StringComparer.Ordinal))
-                {
-                    roots.Add(full);
-                }
-            }
+            roots.AddRange(configured.Where(full => !roots.Contains(full, StringComparer.Ordinal)).Distinct(StringComparer.Ordinal));
         }
 
         if (roots.Count == 0)

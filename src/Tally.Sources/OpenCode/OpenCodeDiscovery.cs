@@ -25,11 +25,11 @@ internal static class OpenCodeDiscovery
     public static IReadOnlyList<string> Roots(AgentEnvironment environment)
     {
         var roots = new List<string>();
-        if (environment.Get(DataDirVariable) is { } configured)
+        if (environment.PathList(DataDirVariable) is { } configured)
         {
-            foreach (var entry in configured.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries))
+            foreach (var entry in configured)
             {
-                var full = Path.TrimEndingDirectorySeparator(environment.ExpandPath(entry));
+                var full = entry;
                 if (Path.GetFileName(full) == StorageDirectory && Path.GetDirectoryName(full) is { } parent)
                 {
                     full = parent;
