@@ -20,6 +20,8 @@ public sealed class Ingester
     /// <summary>How many bytes at the start of a file identify it (see <see cref="FileCursor.Fingerprint"/>).</summary>
     internal const int FingerprintBytes = 4096;
 
+    private static readonly string EmptyFingerprint = Convert.ToHexString(SHA256.HashData(ReadOnlySpan<byte>.Empty))[..32];
+
     private readonly ILedger _ledger;
     private readonly IReadOnlyList<IUsageSource> _sources;
 
@@ -80,13 +82,29 @@ public sealed class Ingester
         var results = Channel.CreateBounded<(FileWork Work, FileReadResult Result, FileCursor? Cursor)>(
             new BoundedChannelOptions(Math.Max(2, Parallelism * 2)) { SingleReader = true });
 
+        // One slot per core. Readers take one per file; a commit takes one for its duration, so the
+        // writer gets a core of its own instead of a third of two. Otherwise the readers outrun it
+        // and, once they finish, its backlog runs on one core while the other idles.
+        var parallelism = Math.Max(1, Parallelism);
+        var slots = new SemaphoreSlim(parallelism); // no wait handle is ever made, so nothing to dispose
         using var readersCancel = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         var readers = Parallel.ForEachAsync(
             work,
-            new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, Parallelism), CancellationToken = readersCancel.Token },
+            new ParallelOptions { MaxDegreeOfParallelism = parallelism, CancellationToken = readersCancel.Token },
             async (item, ct) =>
             {
-                await results.Writer.WriteAsync(ReadFile(item), ct).ConfigureAwait(false);
+                await slots.WaitAsync(ct).ConfigureAwait(false);
+                (FileWork, FileReadResult, FileCursor?) read;
+                try
+                {
+                    read = ReadFile(item);
+                }
+                finally
+                {
+                    slots.Release();
+                }
+
+                await results.Writer.WriteAsync(read, ct).ConfigureAwait(false);
             });
         var readersDone = readers.ContinueWith(
             t => results.Writer.TryComplete(t.Exception?.GetBaseException()),
@@ -101,7 +119,15 @@ public sealed class Ingester
         {
             await foreach (var full in commits.Reader.ReadAllAsync(cancellationToken).ConfigureAwait(false))
             {
-                await _ledger.CommitAsync(full, cancellationToken).ConfigureAwait(false);
+                await slots.WaitAsync(cancellationToken).ConfigureAwait(false);
+                try
+                {
+                    await _ledger.CommitAsync(full, cancellationToken).ConfigureAwait(false);
+                }
+                finally
+                {
+                    slots.Release();
+                }
             }
         }, cancellationToken);
 
@@ -182,7 +208,7 @@ public sealed class Ingester
             var cursor = new FileCursor(
                 work.Source.Name,
                 work.File.Path,
-                Fingerprint(work.File.Path, result.Next.Offset),
+                FingerprintAfter(work, start, result.Next.Offset),
                 result.Next.Offset,
                 result.Next.Line,
                 work.File.Size,
@@ -217,9 +243,32 @@ public sealed class Ingester
             : ReadStart.Beginning;
     }
 
+    /// <summary>
+    /// The fingerprint for a cursor at <paramref name="consumed"/>, opening the file again only when
+    /// it must: nothing consumed hashes nothing, and a read that resumed from a cursor already proved
+    /// the first bytes unchanged (<see cref="ResumePoint"/>), so a cursor that covered all of them
+    /// keeps its fingerprint. Sources that read one small file per record spare an open per file.
+    /// </summary>
+    private static string FingerprintAfter(FileWork work, ReadStart start, long consumed)
+    {
+        if (consumed == 0)
+        {
+            return EmptyFingerprint;
+        }
+
+        return start.Offset > 0 && work.Cursor is { } cursor && cursor.Offset >= FingerprintBytes
+            ? cursor.Fingerprint
+            : Fingerprint(work.File.Path, consumed);
+    }
+
     /// <summary>A hash of the file's first bytes, up to <paramref name="consumed"/>: content that appending cannot change.</summary>
     internal static string Fingerprint(string path, long consumed)
     {
+        if (consumed == 0)
+        {
+            return EmptyFingerprint;
+        }
+
         var length = (int)Math.Min(FingerprintBytes, consumed);
         Span<byte> head = stackalloc byte[FingerprintBytes];
         using (var handle = File.OpenHandle(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete))

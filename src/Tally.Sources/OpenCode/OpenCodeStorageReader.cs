@@ -26,7 +26,9 @@ internal sealed class OpenCodeStorageReader
     public FileReadResult Read(LogFile file)
     {
         var bytes = File.ReadAllBytes(file.Path);
-        var result = new FileReadResult { Next = new ReadStart(bytes.Length, 1, null) };
+
+        // Nothing to resume from: the next read of this file takes it whole again.
+        var result = new FileReadResult { Next = ReadStart.Beginning };
         var fileId = Path.GetFileNameWithoutExtension(file.Path);
         var messageDirectory = Path.GetDirectoryName(file.Path);
         var storage = StorageRoot(messageDirectory);
@@ -71,11 +73,6 @@ internal sealed class OpenCodeStorageReader
     private static void ReadParts(string partDirectory, OpenCodeMessage message, FileReadResult result, out string? stepFinishReason)
     {
         stepFinishReason = null;
-        if (!Directory.Exists(partDirectory))
-        {
-            return;
-        }
-
         List<string> parts;
         try
         {
@@ -83,7 +80,7 @@ internal sealed class OpenCodeStorageReader
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            return;
+            return; // no parts folder (a message without tools), or it went away: nothing to add
         }
 
         // Part ids sort in creation order, so the last step-finish read is the message's final one.
