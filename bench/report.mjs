@@ -69,6 +69,8 @@ const rows = [
   ['tally-warm-summary', 'tally warm: summary --json'],
   ['tally-warm-one', 'tally warm: tally --json (ingest + summary)'],
   ['tally-warm-pair', 'tally warm: ingest + summary --json'],
+  ['tally-warm-hotspots', 'tally warm: hotspots --json'],
+  ['tally-warm-blocks', 'tally warm: blocks --json'],
 ];
 const head = `${padEnd('what', 44)}${pad('runs', 5)}${pad('median s', 10)}${pad('min s', 8)}${pad('MiB/s', 9)}${pad('peak RSS MiB', 14)}${pad('÷ ccusage', 11)}`;
 print(head);
@@ -110,6 +112,12 @@ if (warm?.status === 'ok' && ccOk) {
   print(`  warm summary ÷ ccusage        < 0.2 : ${fmt(r, 3)}  ${verdict(r < 0.2)}`);
 } else {
   print('  warm summary ÷ ccusage        < 0.2 : — (not measured)');
+}
+const hotspots = results.get('tally-warm-hotspots');
+if (hotspots?.status === 'ok') {
+  print(`  warm hotspots --json           < 1 s : ${fmt(hotspots.seconds, 3)}  ${verdict(hotspots.seconds < 1)}`);
+} else {
+  print('  warm hotspots --json           < 1 s : — (not measured)');
 }
 if (cold?.status === 'ok' && Number.isFinite(cold.rssMiB)) {
   const note = Math.abs(corpusMiB - 1024) / 1024 > 0.1 ? ` (the target is set for a 1 GiB corpus; this one is ${fmt(corpusMiB, 0)} MiB)` : '';

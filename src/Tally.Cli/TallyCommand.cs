@@ -22,8 +22,11 @@ internal static class TallyCommand
         root.Add(IngestCommand.Create(consoles));
         root.Add(SummaryCommand.Create(consoles));
         root.Add(SessionsCommand.Create(consoles));
+        root.Add(HotspotsCommand.Create(consoles));
+        root.Add(BlocksCommand.Create(consoles));
         root.Add(ImportCommand.Create(consoles));
         root.Add(StateCommand.Create(consoles));
+        root.Add(PushCommand.Create(consoles));
         root.SetAction(async (result, ct) =>
         {
             await using var context = await TallyContext.OpenAsync(result.GetValue(summary.Common.Ledger), AgentEnvironment.Current, ct, prices: true);
@@ -69,7 +72,7 @@ internal static class TallyCommand
             consoles.Error.WriteLine("Cancelled; everything committed so far is kept.");
             return ExitCodes.Failure;
         }
-        catch (Exception e) when (e is PriceOverridesException or SqliteException or IOException or UnauthorizedAccessException)
+        catch (Exception e) when (e is PriceOverridesException or System.Data.Common.DbException or IOException or UnauthorizedAccessException or NotSupportedException)
         {
             consoles.Error.MarkupLineInterpolated($"[red]error:[/] {e.Message}");
             return ExitCodes.Failure;

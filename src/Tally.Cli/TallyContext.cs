@@ -1,6 +1,6 @@
 using Tally.Ingest;
 using Tally.Ledger;
-using Tally.Ledger.Sqlite;
+using Tally.Ledger.Postgres;
 using Tally.Model;
 using Tally.Pricing;
 using Tally.Projects;
@@ -13,8 +13,9 @@ namespace Tally.Cli;
 
 /// <summary>
 /// The parts a command works with, wired once: the environment, the ledger (from <c>--ledger</c>,
-/// else <c>TALLY_LEDGER</c>, else <c>$TALLY_HOME/ledger.db</c>), the price catalog with the user's
-/// overrides, and the log sources.
+/// else <c>TALLY_LEDGER</c>, else <c>$TALLY_HOME/config.json</c>, else <c>$TALLY_HOME/ledger.db</c>;
+/// see <see cref="LedgerLocation"/>), who is writing (<see cref="RecordOrigin"/>), the price catalog
+/// with the user's overrides, and the log sources.
 /// </summary>
 internal sealed class TallyContext : IAsyncDisposable
 {
@@ -30,6 +31,12 @@ internal sealed class TallyContext : IAsyncDisposable
     public AgentEnvironment Environment { get; }
 
     public ILedger Ledger { get; }
+
+    /// <summary>The user and machine stamped on what this process ingests (<c>TALLY_USER</c>/<c>TALLY_HOST</c>, else the OS's).</summary>
+    public RecordOrigin Origin => RecordOrigin.FromEnvironment(Environment);
+
+    /// <summary>An ingester into <see cref="Ledger"/> that stamps <see cref="Origin"/> on every call.</summary>
+    public Ingester Ingester(IReadOnlyList<IUsageSource> sources) => new(Ledger, sources) { Origin = Origin };
 
     /// <summary>The catalog with the user's overrides. An ingest never reads it; a report starts reading it while the ledger opens.</summary>
     public Task<PriceCatalog> PricesAsync => _prices.Value;
@@ -67,16 +74,18 @@ internal sealed class TallyContext : IAsyncDisposable
 
     private static async Task<ILedger> OpenLedgerAsync(string? connection, AgentEnvironment environment, CancellationToken cancellationToken)
     {
-        if (connection is not null && (connection.StartsWith("postgres://", StringComparison.OrdinalIgnoreCase)
-            || connection.StartsWith("postgresql://", StringComparison.OrdinalIgnoreCase)))
+        LedgerLocation location;
+        try
         {
-            throw new UsageException("PostgreSQL ledgers are not available in this version of Tally; use a SQLite path.");
+            location = LedgerLocation.Resolve(connection, environment);
+        }
+        catch (ArgumentException e)
+        {
+            throw new UsageException(e.Message);
         }
 
-        var path = connection is null
-            ? Path.Combine(environment.TallyHome, "ledger.db")
-            : environment.ExpandPath(connection);
-        return await SqliteLedger.OpenAsync(path, cancellationToken);
+        var origin = RecordOrigin.FromEnvironment(environment);
+        return await location.OpenAsync(new PostgresLedgerOptions { User = origin.User, Host = origin.Host ?? System.Environment.MachineName }, cancellationToken);
     }
 
     public ValueTask DisposeAsync() => Ledger.DisposeAsync();

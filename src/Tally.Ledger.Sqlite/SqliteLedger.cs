@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Runtime.CompilerServices;
 using Microsoft.Data.Sqlite;
 using Tally.Model;
 
@@ -219,6 +220,52 @@ public sealed class SqliteLedger : ILedger
         finally
         {
             _gate.Release();
+        }
+    }
+
+    /// <inheritdoc />
+    /// <remarks>The calls are read whole under the ledger's lock, then handed out.</remarks>
+    public async IAsyncEnumerable<LlmCall> ReadCallsAsync(
+        CallFilter filter, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(filter);
+        List<LlmCall> calls;
+        await EnterAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            calls = RecordReadCommand.ReadCalls(_connection, filter);
+        }
+        finally
+        {
+            _gate.Release();
+        }
+
+        foreach (var call in calls)
+        {
+            yield return call;
+        }
+    }
+
+    /// <inheritdoc />
+    /// <remarks>The results are read whole under the ledger's lock, then handed out.</remarks>
+    public async IAsyncEnumerable<ToolResult> ReadToolResultsAsync(
+        CallFilter filter, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(filter);
+        List<ToolResult> results;
+        await EnterAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            results = RecordReadCommand.ReadToolResults(_connection, filter);
+        }
+        finally
+        {
+            _gate.Release();
+        }
+
+        foreach (var result in results)
+        {
+            yield return result;
         }
     }
 

@@ -93,6 +93,14 @@ internal static class SqliteSchema
         """
         ALTER TABLE calls ADD COLUMN parent_session_id TEXT;
         """,
+
+        // 3: what the .NET SDK records beside usage: a failed call's error type, the recorder's
+        // tags (a JSON object) and, for a run's aggregate records, the run's turn count.
+        """
+        ALTER TABLE calls ADD COLUMN error_type TEXT;
+        ALTER TABLE calls ADD COLUMN tags TEXT;
+        ALTER TABLE calls ADD COLUMN run_turns INTEGER;
+        """,
     ];
 
     /// <summary>The version this build creates and understands.</summary>

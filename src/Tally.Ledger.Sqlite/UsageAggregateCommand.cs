@@ -41,6 +41,8 @@ internal static class UsageAggregateCommand
             LedgerGrouping.Session => ("session_id", "0"),
             LedgerGrouping.Project => ("coalesce(project_key, project)", "0"),
             LedgerGrouping.Source => ("source", "0"),
+            LedgerGrouping.User => ("user_name", "0"),
+            LedgerGrouping.Host => ("host_name", "0"),
             // SQLite's integer division truncates toward zero; shifting negatives makes it floor.
             LedgerGrouping.QuarterHour => ("NULL", $"(ts_ms - iif(ts_ms < 0, {QuarterHourMs - 1}, 0)) / {QuarterHourMs}"),
             _ => throw new ArgumentOutOfRangeException(nameof(query), query.Grouping, "Unknown grouping."),
@@ -180,6 +182,18 @@ internal static class UsageAggregateCommand
         {
             parameters.Add(("$source", source));
             conditions.Add("source = $source");
+        }
+
+        if (filter.User is { } user)
+        {
+            parameters.Add(("$user", user));
+            conditions.Add("user_name = $user");
+        }
+
+        if (filter.Host is { } host)
+        {
+            parameters.Add(("$host", host));
+            conditions.Add("host_name = $host");
         }
 
         return conditions.Count == 0 ? "" : "WHERE " + string.Join("\n  AND ", conditions);

@@ -31,7 +31,8 @@ internal sealed class Utf8Interner
     /// <summary>The value an id stands for.</summary>
     public string Text(int id) => _texts[id];
 
-    private sealed class ByteComparer : IEqualityComparer<byte[]>, IAlternateEqualityComparer<ReadOnlySpan<byte>, byte[]>
+    /// <summary>Compares UTF-8 byte arrays by content, and looks them up by span without allocating.</summary>
+    internal sealed class ByteComparer : IEqualityComparer<byte[]>, IAlternateEqualityComparer<ReadOnlySpan<byte>, byte[]>
     {
         public static readonly ByteComparer Instance = new();
 

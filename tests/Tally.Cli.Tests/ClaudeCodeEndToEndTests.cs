@@ -239,7 +239,7 @@ public sealed class ClaudeCodeEndToEndTests : IDisposable
         var summary = await _cli.JsonAsync("summary");
 
         Assert.Equal(Path.Combine(_cli.TallyHome, "ledger.db"), state.GetProperty("ledger").GetString());
-        Assert.Equal(2, state.GetProperty("schemaVersion").GetInt32());
+        Assert.Equal(3, state.GetProperty("schemaVersion").GetInt32());
         Assert.Equal(7, state.GetProperty("callsBySource").GetProperty("claude-code").GetInt64());
         Assert.Equal(3, state.GetProperty("filesTracked").GetInt64());
         Assert.Equal(1, state.GetProperty("linesSkipped").GetInt64());

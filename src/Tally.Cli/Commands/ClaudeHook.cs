@@ -44,7 +44,7 @@ internal static class ClaudeHook
                 source = new SelectedFilesSource(source, SessionFiles(environment.ExpandPath(transcript)));
             }
 
-            await new Ingester(context.Ledger, [source]).RunAsync(cancellationToken: ct);
+            await context.Ingester([source]).RunAsync(cancellationToken: ct);
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {

@@ -14,7 +14,7 @@ internal sealed partial class CommonOptions
 {
     public Option<bool> Json { get; } = new("--json") { Description = "Write JSON to stdout instead of a table." };
 
-    public Option<string?> Ledger { get; } = new("--ledger") { Description = "The ledger: a SQLite file path (default: $TALLY_LEDGER, else $TALLY_HOME/ledger.db)." };
+    public Option<string?> Ledger { get; } = new("--ledger") { Description = "The ledger: a SQLite file path, or a postgres:// URL or connection string for a team ledger (default: $TALLY_LEDGER, else \"ledger\" in $TALLY_HOME/config.json, else $TALLY_HOME/ledger.db)." };
 
     public Option<string?> Since { get; } = new("--since") { Description = "Only calls on or after this date (YYYY-MM-DD, YYYYMMDD, an ISO 8601 time, or 7d / 12h / 2w ago)." };
 
@@ -25,6 +25,10 @@ internal sealed partial class CommonOptions
     public Option<string?> Session { get; } = new("--session") { Description = "Only this session (id or id prefix)." };
 
     public Option<string?> Source { get; } = new("--source") { Description = "Only this source: claude-code, codex, opencode, gemini, events, sdk." };
+
+    public Option<string?> User { get; } = new("--user") { Description = "Only calls written by this user (shared ledgers)." };
+
+    public Option<string?> Host { get; } = new("--host") { Description = "Only calls written from this machine (shared ledgers)." };
 
     public Option<string?> TimeZone { get; } = new("--timezone", "-z") { Description = "IANA time zone for day boundaries (default: local)." };
 
@@ -37,6 +41,8 @@ internal sealed partial class CommonOptions
         command.Add(Project);
         command.Add(Session);
         command.Add(Source);
+        command.Add(User);
+        command.Add(Host);
         command.Add(TimeZone);
     }
 
@@ -63,7 +69,9 @@ internal sealed partial class CommonOptions
         ParseMoment(result.GetValue(Until), "--until", zone, now, endOfDay: true),
         result.GetValue(Project),
         result.GetValue(Session),
-        TallyContext.ValidateSource(result.GetValue(Source)));
+        TallyContext.ValidateSource(result.GetValue(Source)),
+        result.GetValue(User),
+        result.GetValue(Host));
 
     /// <summary>
     /// A date means a whole local day: <c>--since</c> starts at its midnight and <c>--until</c>

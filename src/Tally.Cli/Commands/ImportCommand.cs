@@ -18,7 +18,7 @@ internal static class ImportCommand
     {
         var files = new Argument<string[]>("files") { Description = "JSONL files of usage events.", Arity = ArgumentArity.OneOrMore };
         var json = new Option<bool>("--json") { Description = "Write the result as JSON." };
-        var ledger = new Option<string?>("--ledger") { Description = "The ledger: a SQLite file path (default: $TALLY_LEDGER, else $TALLY_HOME/ledger.db)." };
+        var ledger = new Option<string?>("--ledger") { Description = "The ledger: a SQLite file path, or a postgres:// URL or connection string for a team ledger (default: $TALLY_LEDGER, else \"ledger\" in $TALLY_HOME/config.json, else $TALLY_HOME/ledger.db)." };
         var command = new Command("import", "Import usage-event files that other agents write (see the README for the schema).") { files, json, ledger };
         command.SetAction(async (result, ct) =>
         {
@@ -32,7 +32,7 @@ internal static class ImportCommand
 
             await using var context = await TallyContext.OpenAsync(result.GetValue(ledger), environment, ct);
             var source = new UsageEventFiles(paths, new ProjectKeyResolver());
-            var outcome = await new Ingester(context.Ledger, [source]).RunAsync(cancellationToken: ct);
+            var outcome = await context.Ingester([source]).RunAsync(cancellationToken: ct);
             foreach (var line in outcome.Skipped)
             {
                 consoles.Error.MarkupLineInterpolated($"[yellow]warning:[/] {line.Path}:{line.Line}: {line.Reason}");

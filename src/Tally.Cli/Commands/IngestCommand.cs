@@ -18,7 +18,7 @@ internal static class IngestCommand
     public static Command Create(CliConsoles consoles)
     {
         var json = new Option<bool>("--json") { Description = "Write the result as JSON." };
-        var ledger = new Option<string?>("--ledger") { Description = "The ledger: a SQLite file path (default: $TALLY_LEDGER, else $TALLY_HOME/ledger.db)." };
+        var ledger = new Option<string?>("--ledger") { Description = "The ledger: a SQLite file path, or a postgres:// URL or connection string for a team ledger (default: $TALLY_LEDGER, else \"ledger\" in $TALLY_HOME/config.json, else $TALLY_HOME/ledger.db)." };
         var source = new Option<string?>("--source") { Description = "Only this source: claude-code, codex, opencode, gemini." };
         var hook = new Option<string?>("--hook")
         {
@@ -62,7 +62,7 @@ internal static class IngestCommand
     /// <summary>Runs a sweep, showing progress on a terminal when it takes over a second, and warns about bad lines.</summary>
     public static async Task<IngestResult> RunAsync(TallyContext context, string? source, CliConsoles consoles, CancellationToken ct)
     {
-        var ingester = new Ingester(context.Ledger, context.Sources(source));
+        var ingester = context.Ingester(context.Sources(source));
         IngestProgress? latest = null;
         var sweep = ingester.RunAsync(new Progress<IngestProgress>(p => latest = p), ct);
         var done = await Task.WhenAny(sweep, Task.Delay(TimeSpan.FromSeconds(1), ct));
@@ -113,7 +113,7 @@ internal static class IngestCommand
         }
 
         var sources = context.Sources(source);
-        var watcher = new IngestWatcher(new Ingester(context.Ledger, sources), sources) { PollInterval = TimeSpan.FromSeconds(interval) };
+        var watcher = new IngestWatcher(context.Ingester(sources), sources) { PollInterval = TimeSpan.FromSeconds(interval) };
         consoles.Error.WriteLine("Watching the agents' logs; Ctrl-C stops.");
         await watcher.RunAsync(
             outcome =>

@@ -16,7 +16,7 @@ internal static class StateCommand
     public static Command Create(CliConsoles consoles)
     {
         var json = new Option<bool>("--json") { Description = "Write JSON to stdout." };
-        var ledger = new Option<string?>("--ledger") { Description = "The ledger: a SQLite file path (default: $TALLY_LEDGER, else $TALLY_HOME/ledger.db)." };
+        var ledger = new Option<string?>("--ledger") { Description = "The ledger: a SQLite file path, or a postgres:// URL or connection string for a team ledger (default: $TALLY_LEDGER, else \"ledger\" in $TALLY_HOME/config.json, else $TALLY_HOME/ledger.db)." };
         var command = new Command("state", "Where the ledger is, its schema version, calls per source, files tracked, lines skipped.") { json, ledger };
         command.SetAction(async (result, ct) =>
         {
@@ -26,7 +26,7 @@ internal static class StateCommand
         });
 
         var rebuildJson = new Option<bool>("--json") { Description = "Write JSON to stdout." };
-        var rebuildLedger = new Option<string?>("--ledger") { Description = "The ledger: a SQLite file path." };
+        var rebuildLedger = new Option<string?>("--ledger") { Description = "The ledger: a SQLite file path, or a postgres:// URL or connection string." };
         var rebuild = new Command("rebuild", "Forget what was read from the agents' logs and read them again; imported events and SDK records are kept.")
         {
             rebuildJson, rebuildLedger,

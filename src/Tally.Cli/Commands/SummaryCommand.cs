@@ -16,7 +16,7 @@ internal sealed class SummaryCommand
 
     public Option<string> By { get; } = new Option<string>("--by")
     {
-        Description = "Group rows by: model, day, week, month, session, project, provider, source, stop-reason.",
+        Description = "Group rows by: model, day, week, month, session, project, provider, source, stop-reason, user, host.",
         DefaultValueFactory = _ => "model",
     }.AcceptOnlyFromAmong([.. SummaryGroupings.Names]);
 

@@ -18,6 +18,12 @@ internal static class SummaryJson
             writer.WriteStartObject();
             writer.WriteString("key", row.Key);
             writer.UsageFields(row);
+            if (report.CacheChecks?.GetValueOrDefault(row.Key ?? "") is { } check)
+            {
+                writer.Ratio("cacheHitRatioTrailingMedian", check.TrailingMedian);
+                writer.WriteBoolean("cacheRegression", check.Regression);
+            }
+
             writer.WriteEndObject();
         }
 
@@ -39,6 +45,8 @@ internal static class SummaryJson
         }
 
         writer.WriteEndObject();
+        writer.Number("turns", report.Turns);
+        writer.WriteNumber("callsWithOutcome", report.CallsWithOutcome);
         extra?.Invoke(writer);
         writer.WriteEndObject();
     }

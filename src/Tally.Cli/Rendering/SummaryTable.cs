@@ -38,10 +38,15 @@ internal static class SummaryTable
                 Formats.Count(row.Tokens.CacheWrite),
                 Formats.Count(row.Tokens.BilledTokens),
                 Markup.Escape(CostCell(row)),
-                Formats.Percent(row.CacheHitRatio));
+                Formats.Percent(row.CacheHitRatio) + (IsRegression(report, row) ? " !" : ""));
         }
 
         console.Write(table);
+        if (report.Rows.Any(r => IsRegression(report, r)))
+        {
+            console.MarkupLine("[yellow]" + Markup.Escape(CacheRegressions.Explanation) + "[/]");
+        }
+
         console.WriteLine(Outcomes(report));
         if (report.UnpricedModels.Count > 0)
         {
@@ -56,8 +61,19 @@ internal static class SummaryTable
         var parts = report.StopReasons.Where(r => r.Value > 0)
             .OrderByDescending(r => r.Value)
             .Select(r => $"{Formats.Count(r.Value)} {r.Key.Label()}");
-        return "Turn outcomes: " + string.Join(" · ", parts);
+        var outcomes = "Turn outcomes: " + string.Join(" · ", parts);
+        if (report.Turns is not { } turns)
+        {
+            return outcomes;
+        }
+
+        var unknown = report.Totals.Calls - report.CallsWithOutcome;
+        return outcomes + $" ({Formats.Count(report.CallsWithOutcome)} billed calls in {Formats.Count(turns)} turns"
+            + (unknown > 0 ? $"; {Formats.Count(unknown)} calls with no recorded outcome)" : ")");
     }
+
+    private static bool IsRegression(SummaryReport report, UsageRow row) =>
+        report.CacheChecks?.GetValueOrDefault(row.Key ?? "")?.Regression == true;
 
     /// <summary>A cost, with "+" when some calls of the row could not be priced.</summary>
     private static string CostCell(UsageRow row) =>

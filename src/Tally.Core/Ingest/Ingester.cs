@@ -41,6 +41,12 @@ public sealed class Ingester
     /// </summary>
     public int BatchCalls { get; init; } = 50_000;
 
+    /// <summary>
+    /// Stamped on every call that does not name its own user and host (see <see cref="RecordOrigin"/>);
+    /// null (the default) leaves calls as the sources read them.
+    /// </summary>
+    public RecordOrigin? Origin { get; init; }
+
     /// <summary>How many files are read at once; defaults to the number of cores.</summary>
     public int Parallelism { get; init; } = Environment.ProcessorCount;
 
@@ -136,7 +142,17 @@ public sealed class Ingester
         {
             await foreach (var (item, result, cursor) in results.Reader.ReadAllAsync(cancellationToken).ConfigureAwait(false))
             {
-                batch.Calls.AddRange(result.Calls);
+                if (Origin is { } origin)
+                {
+                    foreach (var call in result.Calls)
+                    {
+                        batch.Calls.Add(origin.Stamp(call));
+                    }
+                }
+                else
+                {
+                    batch.Calls.AddRange(result.Calls);
+                }
                 batch.ToolResults.AddRange(result.ToolResults);
                 if (cursor is not null)
                 {

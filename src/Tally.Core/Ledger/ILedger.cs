@@ -1,3 +1,5 @@
+using Tally.Model;
+
 namespace Tally.Ledger;
 
 /// <summary>
@@ -26,9 +28,32 @@ public interface ILedger : IAsyncDisposable
     Task<IReadOnlyList<SessionSpan>> GetSessionSpansAsync(CallFilter filter, CancellationToken cancellationToken = default);
 
     /// <summary>
+    /// Every call the filter selects, in no particular order (reports sort what they need), each
+    /// as stored: the most complete observation, with unknown buckets still null.
+    /// </summary>
+    /// <remarks>
+    /// For reports that need single calls rather than sums (hotspots, billing blocks). Reading
+    /// calls one by one never changes them; a call committed while the read runs may or may not
+    /// be seen.
+    /// </remarks>
+    IAsyncEnumerable<LlmCall> ReadCallsAsync(CallFilter filter, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// The tool results whose requesting call (same source, <see cref="ToolResult.CallKey"/>) is
+    /// stored and selected by the filter, in no particular order. The filter is applied to that
+    /// call, not to the result's own columns, so <c>--project</c> (which only calls carry) means
+    /// the same for both; a result whose requesting call was never stored is not returned.
+    /// </summary>
+    IAsyncEnumerable<ToolResult> ReadToolResultsAsync(CallFilter filter, CancellationToken cancellationToken = default);
+
+    /// <summary>
     /// Deletes, in one transaction, every call, tool result and file cursor of the given sources,
     /// so that the next ingest reads their logs again from the start.
     /// </summary>
+    /// <remarks>
+    /// A ledger shared by several machines forgets only what this machine wrote (the PostgreSQL
+    /// ledger does), so that one machine's rebuild never deletes another's records.
+    /// </remarks>
     Task ForgetSourcesAsync(IReadOnlyList<string> sources, CancellationToken cancellationToken = default);
 
     /// <summary>Counts what the ledger holds.</summary>

@@ -16,4 +16,8 @@ public enum LedgerGrouping
     /// have offsets in whole quarter-hours, so days, weeks and months in any zone are unions of these.
     /// </summary>
     QuarterHour,
+    /// <summary>The user who wrote the call (<see cref="Model.LlmCall.User"/>).</summary>
+    User,
+    /// <summary>The machine that wrote the call (<see cref="Model.LlmCall.Host"/>).</summary>
+    Host,
 }

@@ -68,6 +68,21 @@ public sealed record LlmCall
     public string? Host { get; init; }
 
     /// <summary>
+    /// The error that ended the call (an exception's type name, as OpenTelemetry's <c>error.type</c>),
+    /// or null for a call that returned. A failed call's usage is unknown.
+    /// </summary>
+    public string? ErrorType { get; init; }
+
+    /// <summary>Free-form labels the recorder attached (the .NET SDK's options), or null for none.</summary>
+    public IReadOnlyDictionary<string, string>? Tags { get; init; }
+
+    /// <summary>
+    /// For a record that sums a whole run's use of one model (the SDK's aggregate form): how many
+    /// turns the run took. Null for a record of one call.
+    /// </summary>
+    public int? RunTurns { get; init; }
+
+    /// <summary>
     /// How complete this observation of the call is; when the same call is seen twice (streaming
     /// snapshots, replays) the more complete one wins and usage is overwritten, never summed.
     /// </summary>

@@ -21,6 +21,10 @@ public enum SummaryGrouping
     Source,
     /// <summary>One row per stop reason.</summary>
     StopReason,
+    /// <summary>One row per user who wrote the calls (shared ledgers).</summary>
+    User,
+    /// <summary>One row per machine that wrote the calls (shared ledgers).</summary>
+    Host,
 }
 
 /// <summary>The names groupings go by on the command line and in JSON (<c>model</c>, <c>stop-reason</c>, ...).</summary>
@@ -37,6 +41,8 @@ public static class SummaryGroupings
         ["provider"] = SummaryGrouping.Provider,
         ["source"] = SummaryGrouping.Source,
         ["stop-reason"] = SummaryGrouping.StopReason,
+        ["user"] = SummaryGrouping.User,
+        ["host"] = SummaryGrouping.Host,
     };
 
     /// <summary>Every name, in display order.</summary>

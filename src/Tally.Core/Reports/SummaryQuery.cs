@@ -57,14 +57,16 @@ public static class SummaryQuery
             ? ordered.OrderBy(r => r.Key, StringComparer.Ordinal)
             : ordered.OrderByDescending(r => r.Cost ?? -1m).ThenByDescending(r => r.Tokens.BilledTokens).ThenBy(r => r.Key, StringComparer.Ordinal);
 
+        var orderedRows = ordered.ToList();
         return new SummaryReport(
             options.GroupBy,
             options.TimeZone.Id,
-            ordered.ToList(),
+            orderedRows,
             totals.ToRow(null),
             unpriced.OrderByDescending(u => u.Value).ThenBy(u => u.Key, StringComparer.Ordinal)
                 .Select(u => new UnpricedModel(u.Key, u.Value)).ToList(),
-            stopReasons);
+            stopReasons,
+            options.GroupBy == SummaryGrouping.Day ? CacheRegressions.Check(orderedRows) : null);
     }
 
     /// <summary>The cost of one aggregate under a cost mode, or null when it cannot be priced.</summary>
@@ -94,6 +96,8 @@ public static class SummaryQuery
         SummaryGrouping.Day or SummaryGrouping.Week or SummaryGrouping.Month => LedgerGrouping.QuarterHour,
         SummaryGrouping.Session => LedgerGrouping.Session,
         SummaryGrouping.Project => LedgerGrouping.Project,
+        SummaryGrouping.User => LedgerGrouping.User,
+        SummaryGrouping.Host => LedgerGrouping.Host,
         _ => LedgerGrouping.None,
     };
 
@@ -106,7 +110,7 @@ public static class SummaryQuery
             SummaryGrouping.Provider => a => a.Provider ?? "unknown",
             SummaryGrouping.Source => a => a.Source,
             SummaryGrouping.StopReason => a => a.StopReason.JsonName(),
-            SummaryGrouping.Session or SummaryGrouping.Project => a => a.Key ?? "unknown",
+            SummaryGrouping.Session or SummaryGrouping.Project or SummaryGrouping.User or SummaryGrouping.Host => a => a.Key ?? "unknown",
             SummaryGrouping.Day => a => LocalDate(a.Bucket, zone).ToString("yyyy-MM-dd", CultureInfo.InvariantCulture),
             SummaryGrouping.Week => a => WeekStart(LocalDate(a.Bucket, zone)).ToString("yyyy-MM-dd", CultureInfo.InvariantCulture),
             SummaryGrouping.Month => a => LocalDate(a.Bucket, zone).ToString("yyyy-MM", CultureInfo.InvariantCulture),

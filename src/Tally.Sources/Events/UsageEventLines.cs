@@ -15,7 +15,7 @@ namespace Tally.Sources.Events;
 /// </summary>
 internal sealed class UsageEventLines : ILineSink
 {
-    internal const string TallySchema = "tally.llm_call/1";
+    internal const string TallySchema = TallyCallFields.SchemaName;
     internal const string UsageType = "llm_usage";
     internal const string UnknownSession = "unknown";
 
@@ -283,7 +283,7 @@ internal sealed class UsageEventLines : ILineSink
             var schemaWrongType = false;
             while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
             {
-                var isSchema = reader.ValueTextEquals("schema"u8);
+                var isSchema = reader.ValueTextEquals(TallyCallFields.Schema);
                 var isType = !isSchema && reader.ValueTextEquals("type"u8);
                 reader.Read();
                 if (isSchema)
@@ -331,57 +331,57 @@ internal sealed class UsageEventLines : ILineSink
 
     private static void ReadTallyProperty(ref Utf8JsonReader reader, EventFields fields)
     {
-        if (reader.ValueTextEquals("id"u8))
+        if (reader.ValueTextEquals(TallyCallFields.Id))
         {
             reader.Read();
             fields.Id = ReadString(ref reader, "id", fields);
         }
-        else if (reader.ValueTextEquals("timestamp"u8))
+        else if (reader.ValueTextEquals(TallyCallFields.Timestamp))
         {
             reader.Read();
             ReadTimestamp(ref reader, fields);
         }
-        else if (reader.ValueTextEquals("provider"u8))
+        else if (reader.ValueTextEquals(TallyCallFields.Provider))
         {
             reader.Read();
             fields.Provider = ReadString(ref reader, "provider", fields);
         }
-        else if (reader.ValueTextEquals("model"u8))
+        else if (reader.ValueTextEquals(TallyCallFields.Model))
         {
             reader.Read();
             fields.Model = ReadString(ref reader, "model", fields);
         }
-        else if (reader.ValueTextEquals("agent"u8))
+        else if (reader.ValueTextEquals(TallyCallFields.Agent))
         {
             reader.Read();
             fields.Agent = ReadString(ref reader, "agent", fields);
         }
-        else if (reader.ValueTextEquals("session"u8))
+        else if (reader.ValueTextEquals(TallyCallFields.Session))
         {
             reader.Read();
             fields.Session = ReadString(ref reader, "session", fields);
         }
-        else if (reader.ValueTextEquals("project"u8))
+        else if (reader.ValueTextEquals(TallyCallFields.Project))
         {
             reader.Read();
             fields.Project = ReadString(ref reader, "project", fields);
         }
-        else if (reader.ValueTextEquals("finishReason"u8))
+        else if (reader.ValueTextEquals(TallyCallFields.FinishReason))
         {
             reader.Read();
             fields.FinishReason = ReadString(ref reader, "finishReason", fields);
         }
-        else if (reader.ValueTextEquals("durationMs"u8))
+        else if (reader.ValueTextEquals(TallyCallFields.DurationMs))
         {
             reader.Read();
             fields.DurationMs = ReadWhole(ref reader, "durationMs", "negative duration: durationMs", fields);
         }
-        else if (reader.ValueTextEquals("cost"u8))
+        else if (reader.ValueTextEquals(TallyCallFields.Cost))
         {
             reader.Read();
             fields.Cost = ReadCost(ref reader, fields);
         }
-        else if (reader.ValueTextEquals("tokens"u8))
+        else if (reader.ValueTextEquals(TallyCallFields.Tokens))
         {
             reader.Read();
             ReadTokens(ref reader, fields);
@@ -410,32 +410,32 @@ internal sealed class UsageEventLines : ILineSink
         long? input = null, cacheRead = null, cacheWrite5m = null, cacheWrite1h = null, output = null, reasoning = null;
         while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
         {
-            if (reader.ValueTextEquals("input"u8))
+            if (reader.ValueTextEquals(TallyCallFields.Buckets.Input))
             {
                 reader.Read();
                 input = ReadCount(ref reader, "tokens.input", fields);
             }
-            else if (reader.ValueTextEquals("cacheRead"u8))
+            else if (reader.ValueTextEquals(TallyCallFields.Buckets.CacheRead))
             {
                 reader.Read();
                 cacheRead = ReadCount(ref reader, "tokens.cacheRead", fields);
             }
-            else if (reader.ValueTextEquals("cacheWrite5m"u8))
+            else if (reader.ValueTextEquals(TallyCallFields.Buckets.CacheWrite5m))
             {
                 reader.Read();
                 cacheWrite5m = ReadCount(ref reader, "tokens.cacheWrite5m", fields);
             }
-            else if (reader.ValueTextEquals("cacheWrite1h"u8))
+            else if (reader.ValueTextEquals(TallyCallFields.Buckets.CacheWrite1h))
             {
                 reader.Read();
                 cacheWrite1h = ReadCount(ref reader, "tokens.cacheWrite1h", fields);
             }
-            else if (reader.ValueTextEquals("output"u8))
+            else if (reader.ValueTextEquals(TallyCallFields.Buckets.Output))
             {
                 reader.Read();
                 output = ReadCount(ref reader, "tokens.output", fields);
             }
-            else if (reader.ValueTextEquals("reasoning"u8))
+            else if (reader.ValueTextEquals(TallyCallFields.Buckets.Reasoning))
             {
                 reader.Read();
                 reasoning = ReadCount(ref reader, "tokens.reasoning", fields);

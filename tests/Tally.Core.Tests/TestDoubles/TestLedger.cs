@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Collections.Concurrent;
 using Tally.Ledger;
 using Tally.Model;
@@ -9,6 +10,7 @@ internal sealed class TestLedger : ILedger
 {
     private readonly ConcurrentDictionary<(string, string), LlmCall> _calls = new();
     private readonly ConcurrentDictionary<(string, string), FileCursor> _cursors = new();
+    private readonly ConcurrentDictionary<(string, string), ToolResult> _toolResults = new();
 
     public List<UsageAggregate> Aggregates { get; } = [];
 
@@ -41,6 +43,11 @@ internal sealed class TestLedger : ILedger
             _calls.AddOrUpdate((call.Source, call.CallKey), call, (_, old) => call.Completeness > old.Completeness ? call : old);
         }
 
+        foreach (var result in batch.ToolResults)
+        {
+            _toolResults.AddOrUpdate((result.Source, result.ToolUseId), result, (_, old) => Merge(old, result));
+        }
+
         foreach (var cursor in batch.Cursors)
         {
             _cursors[(cursor.Source, cursor.Path)] = cursor;
@@ -57,11 +64,55 @@ internal sealed class TestLedger : ILedger
     public Task<IReadOnlyList<SessionSpan>> GetSessionSpansAsync(CallFilter filter, CancellationToken cancellationToken = default) =>
         Task.FromResult<IReadOnlyList<SessionSpan>>(Spans);
 
+    /// <summary>Tool results as committed (merged by identity, the first non-null field winning).</summary>
+    public IReadOnlyCollection<ToolResult> ToolResults => _toolResults.Values.ToList();
+
+    public async IAsyncEnumerable<LlmCall> ReadCallsAsync(
+        CallFilter filter, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        await Task.Yield();
+        foreach (var call in _calls.Values.Where(c => Matches(filter, c)).ToList())
+        {
+            yield return call;
+        }
+    }
+
+    public async IAsyncEnumerable<ToolResult> ReadToolResultsAsync(
+        CallFilter filter, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        await Task.Yield();
+        foreach (var result in _toolResults.Values.ToList())
+        {
+            if (result.CallKey is { } key && _calls.TryGetValue((result.Source, key), out var call) && Matches(filter, call))
+            {
+                yield return result;
+            }
+        }
+    }
+
+    // The contract's filter: time window [since, until), project exact or as a path suffix, session prefix, source.
+    private static bool Matches(CallFilter filter, LlmCall call) =>
+        (filter.Since is not { } since || call.Timestamp >= since)
+        && (filter.Until is not { } until || call.Timestamp < until)
+        && (filter.Project is not { } project || call.Project == project || call.ProjectKey == project
+            || (call.Project?.EndsWith("/" + project, StringComparison.Ordinal) ?? false)
+            || (call.Project?.EndsWith("\\" + project, StringComparison.Ordinal) ?? false)
+            || (call.ProjectKey?.EndsWith("/" + project, StringComparison.Ordinal) ?? false))
+        && (filter.Session is not { } session || call.SessionId.StartsWith(session, StringComparison.Ordinal))
+        && (filter.Source is not { } source || call.Source == source)
+        && (filter.User is not { } user || call.User == user)
+        && (filter.Host is not { } host || call.Host == host);
+
     public Task ForgetSourcesAsync(IReadOnlyList<string> sources, CancellationToken cancellationToken = default)
     {
         foreach (var key in _calls.Keys.Where(k => sources.Contains(k.Item1)).ToList())
         {
             _calls.TryRemove(key, out _);
+        }
+
+        foreach (var key in _toolResults.Keys.Where(k => sources.Contains(k.Item1)).ToList())
+        {
+            _toolResults.TryRemove(key, out _);
         }
 
         foreach (var key in _cursors.Keys.Where(k => sources.Contains(k.Item1)).ToList())
@@ -75,6 +126,18 @@ internal sealed class TestLedger : ILedger
     public Task<LedgerStatistics> GetStatisticsAsync(CancellationToken cancellationToken = default) =>
         Task.FromResult(new LedgerStatistics(
             Location, 1, _calls.Values.GroupBy(c => c.Source).ToDictionary(g => g.Key, g => (long)g.Count()), 0, _cursors.Count, _cursors.Values.Sum(c => c.LinesSkipped)));
+
+    private static ToolResult Merge(ToolResult old, ToolResult next) => old with
+    {
+        CallKey = old.CallKey ?? next.CallKey,
+        Name = old.Name ?? next.Name,
+        Target = old.Target ?? next.Target,
+        Timestamp = old.Timestamp ?? next.Timestamp,
+        OutputBytes = old.OutputBytes ?? next.OutputBytes,
+        Truncated = old.Truncated ?? next.Truncated,
+        IsError = old.IsError ?? next.IsError,
+        ConsumerCallKey = old.ConsumerCallKey ?? next.ConsumerCallKey,
+    };
 
     public ValueTask DisposeAsync() => ValueTask.CompletedTask;
 }

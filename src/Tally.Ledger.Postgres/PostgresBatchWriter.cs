@@ -1,0 +1,308 @@
+using System.Text.Json;
+using Npgsql;
+using NpgsqlTypes;
+using Tally.Model;
+
+namespace Tally.Ledger.Postgres;
+
+/// <summary>
+/// Writes one batch inside an open transaction: each table's rows are folded by identity
+/// (<see cref="BatchMerge"/>), streamed with binary <c>COPY</c> into a temporary table, then merged
+/// into the table with one <c>INSERT ... ON CONFLICT ... DO UPDATE</c> whose rules are those of the
+/// SQLite ledger. Each table is described once, as a list of columns with their type and merge
+/// rule; the SQL is generated from that list, so a column and its rule cannot drift apart.
+/// </summary>
+internal static class PostgresBatchWriter
+{
+    private static readonly Column<LlmCall>[] CallColumns =
+    [
+        new("source", "text COLLATE \"C\"", Rule.Key, Text<LlmCall>(c => c.Source)),
+        new("call_key", "text COLLATE \"C\"", Rule.Key, Text<LlmCall>(c => c.CallKey)),
+        new("key_kind", "smallint", Rule.MostComplete, Small<LlmCall>(c => (short)c.KeyKind)),
+        new("model", "text COLLATE \"C\"", Rule.MostComplete, Text<LlmCall>(c => c.Model)),
+        new("provider", "text COLLATE \"C\"", Rule.MostComplete, Text<LlmCall>(c => c.Provider)),
+        new("input", "bigint", Rule.MostComplete, BigInt<LlmCall>(c => c.Usage.Input)),
+        new("cache_read", "bigint", Rule.MostComplete, BigInt<LlmCall>(c => c.Usage.CacheRead)),
+        new("cache_write_5m", "bigint", Rule.MostComplete, BigInt<LlmCall>(c => c.Usage.CacheWrite5m)),
+        new("cache_write_1h", "bigint", Rule.MostComplete, BigInt<LlmCall>(c => c.Usage.CacheWrite1h)),
+        new("output", "bigint", Rule.MostComplete, BigInt<LlmCall>(c => c.Usage.Output)),
+        new("reasoning", "bigint", Rule.MostComplete, BigInt<LlmCall>(c => c.Usage.Reasoning)),
+        new("stop_reason", "smallint", Rule.MostComplete, Small<LlmCall>(c => (short)c.StopReason)),
+        new("stop_reason_raw", "text", Rule.MostComplete, Text<LlmCall>(c => c.StopReasonRaw)),
+        new("request_id", "text", Rule.MostComplete, Text<LlmCall>(c => c.RequestId)),
+        new("duration_ms", "bigint", Rule.MostComplete, BigInt<LlmCall>(c => c.DurationMs)),
+        new("reported_cost", "numeric(24, 9)", Rule.MostComplete, Money<LlmCall>(c => c.ReportedCost)),
+        new("error_type", "text", Rule.MostComplete, Text<LlmCall>(c => c.ErrorType)),
+        new("tags", "text", Rule.MostComplete, Text<LlmCall>(c => TagsJson(c.Tags))),
+        new("run_turns", "integer", Rule.MostComplete, Int<LlmCall>(c => c.RunTurns)),
+        new("completeness", "bigint", Rule.MostComplete, BigInt<LlmCall>(c => c.Completeness)),
+        new("session_id", "text COLLATE \"C\"", Rule.Earliest, Text<LlmCall>(c => c.SessionId)),
+        new("project", "text COLLATE \"C\"", Rule.Earliest, Text<LlmCall>(c => c.Project)),
+        new("project_key", "text COLLATE \"C\"", Rule.Earliest, Text<LlmCall>(c => c.ProjectKey)),
+        new("agent", "text", Rule.Earliest, Text<LlmCall>(c => c.Agent)),
+        new("parent_session_id", "text COLLATE \"C\"", Rule.Earliest, Text<LlmCall>(c => c.ParentSessionId)),
+        new("is_sidechain", "boolean", Rule.Earliest, Bool<LlmCall>(c => c.IsSidechain)),
+        new("user_name", "text COLLATE \"C\"", Rule.Earliest, Text<LlmCall>(c => c.User)),
+        new("host_name", "text COLLATE \"C\"", Rule.Earliest, Text<LlmCall>(c => c.Host)),
+        new("ts", "timestamptz", Rule.Earliest, Time<LlmCall>(c => c.Timestamp)),
+    ];
+
+    private static readonly Column<ToolResult>[] ToolColumns =
+    [
+        new("source", "text COLLATE \"C\"", Rule.Key, Text<ToolResult>(t => t.Source)),
+        new("tool_use_id", "text COLLATE \"C\"", Rule.Key, Text<ToolResult>(t => t.ToolUseId)),
+        new("session_id", "text COLLATE \"C\"", Rule.FirstSeen, Text<ToolResult>(t => t.SessionId)),
+        new("call_key", "text COLLATE \"C\"", Rule.FirstSeen, Text<ToolResult>(t => t.CallKey)),
+        new("name", "text", Rule.FirstSeen, Text<ToolResult>(t => t.Name)),
+        new("target", "text", Rule.FirstSeen, Text<ToolResult>(t => t.Target)),
+        new("ts", "timestamptz", Rule.FirstSeen, Time<ToolResult>(t => t.Timestamp)),
+        new("output_bytes", "bigint", Rule.FirstSeen, BigInt<ToolResult>(t => t.OutputBytes)),
+        new("truncated", "boolean", Rule.FirstSeen, Bool<ToolResult>(t => t.Truncated)),
+        new("is_error", "boolean", Rule.FirstSeen, Bool<ToolResult>(t => t.IsError)),
+        new("consumer_call_key", "text COLLATE \"C\"", Rule.FirstSeen, Text<ToolResult>(t => t.ConsumerCallKey)),
+    ];
+
+    private static readonly Column<FileCursor>[] CursorColumns =
+    [
+        new("source", "text COLLATE \"C\"", Rule.Key, Text<FileCursor>(f => f.Source)),
+        new("path", "text COLLATE \"C\"", Rule.Key, Text<FileCursor>(f => f.Path)),
+        new("fingerprint", "text", Rule.Latest, Text<FileCursor>(f => f.Fingerprint)),
+        new("byte_offset", "bigint", Rule.Latest, BigInt<FileCursor>(f => f.Offset)),
+        new("line", "bigint", Rule.Latest, BigInt<FileCursor>(f => f.Line)),
+        new("size", "bigint", Rule.Latest, BigInt<FileCursor>(f => f.Size)),
+        new("modified", "timestamptz", Rule.Latest, Time<FileCursor>(f => f.ModifiedUtc)),
+        new("lines_skipped", "bigint", Rule.Latest, BigInt<FileCursor>(f => f.LinesSkipped)),
+        new("state", "text", Rule.Latest, Text<FileCursor>(f => f.State)),
+    ];
+
+    private static readonly Table<LlmCall> Calls = new("calls", CallColumns, Stamped: null, StampedIsKey: false);
+    private static readonly Table<ToolResult> Tools = new("tool_results", ToolColumns, Stamped: "host_name", StampedIsKey: false);
+    private static readonly Table<FileCursor> Cursors = new("file_cursors", CursorColumns, Stamped: "host", StampedIsKey: true);
+
+    /// <summary>Writes the batch in the connection's open transaction; the caller commits.</summary>
+    /// <param name="connection">An open connection with a transaction in progress.</param>
+    /// <param name="batch">What to write.</param>
+    /// <param name="origin">The user and host stamped on calls that carry none, and the host that owns the cursors and tool results.</param>
+    /// <param name="cancellationToken">Cancels the statement in flight; the caller's transaction then rolls back.</param>
+    public static async Task WriteAsync(NpgsqlConnection connection, IngestBatch batch, (string? User, string Host) origin, CancellationToken cancellationToken)
+    {
+        var calls = BatchMerge.Calls(batch.Calls.Select(c => c.User is null || c.Host is null
+            ? c with { User = c.User ?? origin.User, Host = c.Host ?? origin.Host }
+            : c));
+        await Calls.WriteAsync(connection, calls, null, cancellationToken).ConfigureAwait(false);
+        await Tools.WriteAsync(connection, BatchMerge.ToolResults(batch.ToolResults), origin.Host, cancellationToken).ConfigureAwait(false);
+        await Cursors.WriteAsync(connection, BatchMerge.Cursors(batch.Cursors), origin.Host, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>What happens to a column when the row already exists (the SQLite ledger's rules).</summary>
+    private enum Rule
+    {
+        /// <summary>Part of the identity.</summary>
+        Key,
+        /// <summary>From the observation with the higher completeness; ties keep the stored row.</summary>
+        MostComplete,
+        /// <summary>From the earliest sighting; ties on time go to the smaller session id, then keep the stored row.</summary>
+        Earliest,
+        /// <summary>The first non-null value wins.</summary>
+        FirstSeen,
+        /// <summary>Replaced by the newer row.</summary>
+        Latest,
+    }
+
+    /// <summary>A column, its SQL type, its merge rule and how a record writes its value into a binary COPY.</summary>
+    private sealed record Column<T>(string Name, string Type, Rule Rule, Action<NpgsqlBinaryImporter, T> Write);
+
+    /// <summary>
+    /// One table's upsert. <paramref name="Stamped"/> names a column the ledger fills itself with the
+    /// writing host rather than from the record (null for none): part of the identity when
+    /// <paramref name="StampedIsKey"/> (cursors are per host), else kept from the first writer.
+    /// </summary>
+    private sealed record Table<T>(string Name, Column<T>[] Columns, string? Stamped, bool StampedIsKey)
+    {
+        private readonly string _create = CreateSql(Name, Columns);
+        private readonly string _copy = CopySql(Name, Columns);
+        private readonly string _merge = MergeSql(Name, Columns, Stamped, StampedIsKey);
+
+        public async Task WriteAsync(NpgsqlConnection connection, List<T> rows, string? stamp, CancellationToken cancellationToken)
+        {
+            if (rows.Count == 0)
+            {
+                return;
+            }
+
+            await using (var create = new NpgsqlCommand(_create, connection))
+            {
+                await create.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+            }
+
+            await using (var importer = await connection.BeginBinaryImportAsync(_copy, cancellationToken).ConfigureAwait(false))
+            {
+                foreach (var row in rows)
+                {
+                    await importer.StartRowAsync(cancellationToken).ConfigureAwait(false);
+                    foreach (var column in Columns)
+                    {
+                        column.Write(importer, row);
+                    }
+                }
+
+                await importer.CompleteAsync(cancellationToken).ConfigureAwait(false);
+            }
+
+            await using var merge = new NpgsqlCommand(_merge, connection);
+            if (Stamped is not null)
+            {
+                merge.Parameters.AddWithValue("stamp", stamp!);
+            }
+
+            await merge.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        }
+
+        private static string Incoming(string table) => "incoming_" + table;
+
+        private static string CreateSql(string table, Column<T>[] columns) => $"""
+            CREATE TEMP TABLE {Incoming(table)} ({string.Join(", ", columns.Select(c => $"{c.Name} {c.Type}"))}) ON COMMIT DROP
+            """;
+
+        private static string CopySql(string table, Column<T>[] columns) =>
+            $"COPY {Incoming(table)} ({string.Join(", ", columns.Select(c => c.Name))}) FROM STDIN (FORMAT BINARY)";
+
+        private static string? ReplacesWhen(Rule rule, string table) => rule switch
+        {
+            Rule.MostComplete => $"excluded.completeness > {table}.completeness",
+            Rule.Earliest => $"(excluded.ts < {table}.ts OR (excluded.ts = {table}.ts AND excluded.session_id < {table}.session_id))",
+            _ => null,
+        };
+
+        private static string MergeSql(string table, Column<T>[] columns, string? stamped, bool stampedIsKey)
+        {
+            var keys = columns.Where(c => c.Rule == Rule.Key).Select(c => c.Name).ToList();
+            var values = columns.Where(c => c.Rule != Rule.Key).ToList();
+            var updates = values.Select(c => c.Rule switch
+            {
+                Rule.FirstSeen => $"{c.Name} = coalesce({table}.{c.Name}, excluded.{c.Name})",
+                Rule.Latest => $"{c.Name} = excluded.{c.Name}",
+                _ => $"{c.Name} = CASE WHEN {ReplacesWhen(c.Rule, table)} THEN excluded.{c.Name} ELSE {table}.{c.Name} END",
+            }).ToList();
+            if (stamped is not null && !stampedIsKey)
+            {
+                updates.Add($"{stamped} = coalesce({table}.{stamped}, excluded.{stamped})");
+            }
+
+            // A row that meets none of the replace conditions would not change: skip its write.
+            var conditions = values.Select(c => ReplacesWhen(c.Rule, table)).Distinct().ToList();
+            var where = conditions.Contains(null) ? "" : $"\nWHERE {string.Join(" OR ", conditions)}";
+            var names = columns.Select(c => c.Name).ToList();
+            var target = stamped is null ? names : [stamped, .. names];
+            var source = stamped is null ? names : ["@stamp", .. names];
+            var conflict = stampedIsKey ? [stamped!, .. keys] : keys;
+
+            // Rows go in key order, so writers that overlap lock rows in the same order and never deadlock.
+            return $"""
+                INSERT INTO {table} ({string.Join(", ", target)})
+                SELECT {string.Join(", ", source)} FROM {Incoming(table)} ORDER BY {string.Join(", ", keys)}
+                ON CONFLICT ({string.Join(", ", conflict)}) DO UPDATE SET
+                {string.Join(",\n", updates)}{where}
+                """;
+        }
+    }
+
+    private static Action<NpgsqlBinaryImporter, T> Text<T>(Func<T, string?> value) => (w, row) =>
+    {
+        if (value(row) is { } text)
+        {
+            w.Write(text, NpgsqlDbType.Text);
+        }
+        else
+        {
+            w.WriteNull();
+        }
+    };
+
+    private static Action<NpgsqlBinaryImporter, T> BigInt<T>(Func<T, long?> value) => (w, row) =>
+    {
+        if (value(row) is { } number)
+        {
+            w.Write(number, NpgsqlDbType.Bigint);
+        }
+        else
+        {
+            w.WriteNull();
+        }
+    };
+
+    private static Action<NpgsqlBinaryImporter, T> Int<T>(Func<T, int?> value) => (w, row) =>
+    {
+        if (value(row) is { } number)
+        {
+            w.Write(number, NpgsqlDbType.Integer);
+        }
+        else
+        {
+            w.WriteNull();
+        }
+    };
+
+    private static Action<NpgsqlBinaryImporter, T> Small<T>(Func<T, short> value) => (w, row) => w.Write(value(row), NpgsqlDbType.Smallint);
+
+    private static Action<NpgsqlBinaryImporter, T> Bool<T>(Func<T, bool?> value) => (w, row) =>
+    {
+        if (value(row) is { } flag)
+        {
+            w.Write(flag, NpgsqlDbType.Boolean);
+        }
+        else
+        {
+            w.WriteNull();
+        }
+    };
+
+    /// <summary>Rounded to nine places (halves away from zero), as the SQLite ledger keeps nano-dollars.</summary>
+    private static Action<NpgsqlBinaryImporter, T> Money<T>(Func<T, decimal?> value) => (w, row) =>
+    {
+        if (value(row) is { } dollars)
+        {
+            w.Write(decimal.Round(dollars, 9, MidpointRounding.AwayFromZero), NpgsqlDbType.Numeric);
+        }
+        else
+        {
+            w.WriteNull();
+        }
+    };
+
+    /// <summary>Kept to the millisecond, as the SQLite ledger keeps times, so both compare and group alike.</summary>
+    private static Action<NpgsqlBinaryImporter, T> Time<T>(Func<T, DateTimeOffset?> value) => (w, row) =>
+    {
+        if (value(row) is { } at)
+        {
+            w.Write(DateTimeOffset.FromUnixTimeMilliseconds(at.ToUnixTimeMilliseconds()).UtcDateTime, NpgsqlDbType.TimestampTz);
+        }
+        else
+        {
+            w.WriteNull();
+        }
+    };
+
+    /// <summary>Tags as a JSON object, keys in ordinal order so equal tags store equal text (null for none).</summary>
+    internal static string? TagsJson(IReadOnlyDictionary<string, string>? tags)
+    {
+        if (tags is null || tags.Count == 0)
+        {
+            return null;
+        }
+
+        using var buffer = new MemoryStream();
+        using (var writer = new Utf8JsonWriter(buffer))
+        {
+            writer.WriteStartObject();
+            foreach (var (key, value) in tags.OrderBy(t => t.Key, StringComparer.Ordinal))
+            {
+                writer.WriteString(key, value);
+            }
+
+            writer.WriteEndObject();
+        }
+
+        return System.Text.Encoding.UTF8.GetString(buffer.GetBuffer(), 0, (int)buffer.Length);
+    }
+}
