@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Runtime.CompilerServices;
 using System.Text.Json;
 using Npgsql;
@@ -170,12 +171,15 @@ public sealed class PostgresLedger : ILedger
             }
 
             await using var command = new NpgsqlCommand { Connection = connection, Transaction = transaction };
-            // The band is how many thresholds lie below the context: width_bucket counts those at
-            // or below its operand, and contexts are integers.
-            command.Parameters.AddWithValue("thresholds", thresholds);
+            // The band is how many thresholds lie below the context, written out as a sum of
+            // comparisons with the thresholds as literals (integers, so nothing to escape):
+            // width_bucket over an array parameter doubled the time of a million-call summary.
+            var band = thresholds.Length == 0
+                ? "0"
+                : string.Join(" + ", thresholds.Select(t => $"(context_tokens > {t.ToString(CultureInfo.InvariantCulture)})::int"));
             command.CommandText = $"""
                 SELECT {key}, {bucket}, source, model, provider,
-                       CASE WHEN cardinality(@thresholds) = 0 THEN 0 ELSE width_bucket(context_tokens - 1, @thresholds) END,
+                       {band},
                        stop_reason, reported_cost IS NOT NULL,
                        count(*), sum(input)::bigint, sum(cache_read)::bigint, sum(cache_write_5m)::bigint,
                        sum(cache_write_1h)::bigint, sum(output)::bigint, sum(reasoning)::bigint, sum(reported_cost)
