@@ -103,7 +103,7 @@ public sealed class Ingester
                 (FileWork, FileReadResult, FileCursor?) read;
                 try
                 {
-                    read = ReadFile(item);
+                    read = ReadFile(item, Origin);
                 }
                 finally
                 {
@@ -142,17 +142,7 @@ public sealed class Ingester
         {
             await foreach (var (item, result, cursor) in results.Reader.ReadAllAsync(cancellationToken).ConfigureAwait(false))
             {
-                if (Origin is { } origin)
-                {
-                    foreach (var call in result.Calls)
-                    {
-                        batch.Calls.Add(origin.Stamp(call));
-                    }
-                }
-                else
-                {
-                    batch.Calls.AddRange(result.Calls);
-                }
+                batch.Calls.AddRange(result.Calls);
                 batch.ToolResults.AddRange(result.ToolResults);
                 if (cursor is not null)
                 {
@@ -214,12 +204,21 @@ public sealed class Ingester
     }
 
     /// <summary>Reads one file; a file that cannot be read (deleted since discovery, no permission) is reported and left for the next sweep.</summary>
-    private static (FileWork Work, FileReadResult Result, FileCursor? Cursor) ReadFile(FileWork work)
+    private static (FileWork Work, FileReadResult Result, FileCursor? Cursor) ReadFile(FileWork work, RecordOrigin? origin)
     {
         try
         {
             var start = ResumePoint(work);
             var result = work.Source.Read(work.File, start);
+            if (origin is not null)
+            {
+                // Stamped here, on the readers' threads, not on the one that feeds the writer.
+                for (var i = 0; i < result.Calls.Count; i++)
+                {
+                    result.Calls[i] = origin.Stamp(result.Calls[i]);
+                }
+            }
+
             var earlierSkips = start.Offset > 0 ? work.Cursor!.LinesSkipped : 0;
             var cursor = new FileCursor(
                 work.Source.Name,
