@@ -33,7 +33,7 @@ internal static class PostgresBatchWriter
         new("duration_ms", "bigint", Rule.MostComplete, BigInt<LlmCall>(c => c.DurationMs)),
         new("reported_cost", "numeric(24, 9)", Rule.MostComplete, Money<LlmCall>(c => c.ReportedCost)),
         new("error_type", "text", Rule.MostComplete, Text<LlmCall>(c => c.ErrorType)),
-        new("tags", "text", Rule.MostComplete, Text<LlmCall>(c => TagsJson(c.Tags))),
+        new("tags", "text", Rule.MostComplete, Text<LlmCall>(c => TagsJson.Write(c.Tags))),
         new("run_turns", "integer", Rule.MostComplete, Int<LlmCall>(c => c.RunTurns)),
         new("completeness", "bigint", Rule.MostComplete, BigInt<LlmCall>(c => c.Completeness)),
         new("session_id", "text COLLATE \"C\"", Rule.Earliest, Text<LlmCall>(c => c.SessionId)),
@@ -282,27 +282,4 @@ internal static class PostgresBatchWriter
             w.WriteNull();
         }
     };
-
-    /// <summary>Tags as a JSON object, keys in ordinal order so equal tags store equal text (null for none).</summary>
-    internal static string? TagsJson(IReadOnlyDictionary<string, string>? tags)
-    {
-        if (tags is null || tags.Count == 0)
-        {
-            return null;
-        }
-
-        using var buffer = new MemoryStream();
-        using (var writer = new Utf8JsonWriter(buffer))
-        {
-            writer.WriteStartObject();
-            foreach (var (key, value) in tags.OrderBy(t => t.Key, StringComparer.Ordinal))
-            {
-                writer.WriteString(key, value);
-            }
-
-            writer.WriteEndObject();
-        }
-
-        return System.Text.Encoding.UTF8.GetString(buffer.GetBuffer(), 0, (int)buffer.Length);
-    }
 }

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Runtime.CompilerServices;
+using System.Text;
 using System.Text.Json;
 using Npgsql;
 using Tally.Model;
@@ -280,7 +281,7 @@ public sealed class PostgresLedger : ILedger
                     Host = NullableText(reader, 23),
                     ParentSessionId = NullableText(reader, 24),
                     ErrorType = NullableText(reader, 25),
-                    Tags = reader.IsDBNull(26) ? null : ParseTags(reader.GetString(26)),
+                    Tags = reader.IsDBNull(26) ? null : TagsJson.Read(Encoding.UTF8.GetBytes(reader.GetString(26))),
                     RunTurns = reader.IsDBNull(27) ? null : reader.GetInt32(27),
                 });
             }
@@ -437,10 +438,4 @@ public sealed class PostgresLedger : ILedger
 
     /// <summary>Drops trailing zeros (0.300000000 → 0.3), so amounts read back print as the SQLite ledger's do.</summary>
     private static decimal Normalize(decimal value) => value / 1.000000000000000000000000000000000m;
-
-    private static Dictionary<string, string> ParseTags(string json)
-    {
-        using var document = JsonDocument.Parse(json);
-        return document.RootElement.EnumerateObject().ToDictionary(p => p.Name, p => p.Value.GetString() ?? "", StringComparer.Ordinal);
-    }
 }

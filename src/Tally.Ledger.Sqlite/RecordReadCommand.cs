@@ -59,7 +59,7 @@ internal static class RecordReadCommand
                 Host = Shared(statement, texts, 23),
                 ParentSessionId = Shared(statement, texts, 24),
                 ErrorType = Shared(statement, texts, 25),
-                Tags = statement.IsNull(26) ? null : ReadTags(statement.Utf8(26)),
+                Tags = statement.IsNull(26) ? null : TagsJson.Read(statement.Utf8(26)),
                 RunTurns = statement.NullableInt64(27) is { } turns ? (int)turns : null,
             });
         }
@@ -132,22 +132,6 @@ internal static class RecordReadCommand
         }
 
         return bySource;
-    }
-
-    // The tags column holds one flat JSON object of strings.
-    private static Dictionary<string, string> ReadTags(ReadOnlySpan<byte> json)
-    {
-        var tags = new Dictionary<string, string>(StringComparer.Ordinal);
-        var reader = new Utf8JsonReader(json);
-        reader.Read();
-        while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
-        {
-            var key = reader.GetString()!;
-            reader.Read();
-            tags[key] = reader.GetString() ?? "";
-        }
-
-        return tags;
     }
 
     private static PreparedStatement Prepare(SqliteConnection connection, string sql, List<(string Name, SqlValue Value)> parameters)

@@ -225,47 +225,38 @@ public sealed class SqliteLedger : ILedger
 
     /// <inheritdoc />
     /// <remarks>The calls are read whole under the ledger's lock, then handed out.</remarks>
-    public async IAsyncEnumerable<LlmCall> ReadCallsAsync(
-        CallFilter filter, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    public IAsyncEnumerable<LlmCall> ReadCallsAsync(CallFilter filter, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(filter);
-        List<LlmCall> calls;
-        await EnterAsync(cancellationToken).ConfigureAwait(false);
-        try
-        {
-            calls = RecordReadCommand.ReadCalls(_connection, filter);
-        }
-        finally
-        {
-            _gate.Release();
-        }
-
-        foreach (var call in calls)
-        {
-            yield return call;
-        }
+        return ReadWholeAsync(connection => RecordReadCommand.ReadCalls(connection, filter), cancellationToken);
     }
 
     /// <inheritdoc />
     /// <remarks>The results are read whole under the ledger's lock, then handed out.</remarks>
-    public async IAsyncEnumerable<ToolResult> ReadToolResultsAsync(
-        CallFilter filter, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    public IAsyncEnumerable<ToolResult> ReadToolResultsAsync(CallFilter filter, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(filter);
-        List<ToolResult> results;
+        return ReadWholeAsync(connection => RecordReadCommand.ReadToolResults(connection, filter), cancellationToken);
+    }
+
+    // A read runs whole under the lock, so a caller that is slow to consume never holds it.
+    private async IAsyncEnumerable<T> ReadWholeAsync<T>(
+        Func<SqliteConnection, List<T>> read, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        List<T> records;
         await EnterAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            results = RecordReadCommand.ReadToolResults(_connection, filter);
+            records = read(_connection);
         }
         finally
         {
             _gate.Release();
         }
 
-        foreach (var result in results)
+        foreach (var record in records)
         {
-            yield return result;
+            yield return record;
         }
     }
 
