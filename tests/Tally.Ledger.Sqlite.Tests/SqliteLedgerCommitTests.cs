@@ -1,7 +1,7 @@
 using Microsoft.Data.Sqlite;
 using Tally.Ledger.Sqlite.Tests.TestSupport;
 using Tally.Model;
-using static Tally.Ledger.Sqlite.Tests.TestSupport.TestRecords;
+using static Tally.Ledger.Contract.ContractRecords;
 
 namespace Tally.Ledger.Sqlite.Tests;
 

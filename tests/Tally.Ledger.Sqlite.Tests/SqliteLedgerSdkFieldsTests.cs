@@ -1,6 +1,6 @@
 using Tally.Ledger.Sqlite.Tests.TestSupport;
 using Tally.Model;
-using static Tally.Ledger.Sqlite.Tests.TestSupport.TestRecords;
+using static Tally.Ledger.Contract.ContractRecords;
 
 namespace Tally.Ledger.Sqlite.Tests;
 
