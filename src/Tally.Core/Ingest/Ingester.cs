@@ -264,17 +264,10 @@ public sealed class Ingester
     /// the first bytes unchanged (<see cref="ResumePoint"/>), so a cursor that covered all of them
     /// keeps its fingerprint. Sources that read one small file per record spare an open per file.
     /// </summary>
-    private static string FingerprintAfter(FileWork work, ReadStart start, long consumed)
-    {
-        if (consumed == 0)
-        {
-            return EmptyFingerprint;
-        }
-
-        return start.Offset > 0 && work.Cursor is { } cursor && cursor.Offset >= FingerprintBytes
+    private static string FingerprintAfter(FileWork work, ReadStart start, long consumed) =>
+        start.Offset > 0 && work.Cursor is { } cursor && cursor.Offset >= FingerprintBytes
             ? cursor.Fingerprint
             : Fingerprint(work.File.Path, consumed);
-    }
 
     /// <summary>A hash of the file's first bytes, up to <paramref name="consumed"/>: content that appending cannot change.</summary>
     internal static string Fingerprint(string path, long consumed)

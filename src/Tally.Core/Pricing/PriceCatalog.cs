@@ -94,7 +94,9 @@ public sealed partial class PriceCatalog
         {
             return null;
         }
-        return found.GetOrAdd((model, provider), key => Resolve(key.Model, key.Provider, withOverrides: true));
+
+        // A static factory with its state passed in: a lambda over `this` would be a new delegate per call.
+        return found.GetOrAdd((model, provider), static (key, catalog) => catalog.Resolve(key.Model, key.Provider, withOverrides: true), this);
     }
 
     /// <summary>
