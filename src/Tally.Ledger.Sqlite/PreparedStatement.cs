@@ -1,5 +1,6 @@
-using Microsoft.Data.Sqlite;
+using System.Runtime.InteropServices;
 using System.Text;
+using Microsoft.Data.Sqlite;
 using SQLitePCL;
 
 namespace Tally.Ledger.Sqlite;
@@ -10,11 +11,19 @@ namespace Tally.Ledger.Sqlite;
 /// command looks up every parameter by name on every execution, which costs about as much as the
 /// insert itself; binding by position halves the time per row.
 /// </summary>
-/// <remarks>Runs inside whatever transaction the connection has open; not thread-safe.</remarks>
+/// <remarks>
+/// <para>Runs inside whatever transaction the connection has open; not thread-safe.</para>
+/// <para>The column accessors, called for every column of every row a report reads, go straight
+/// to the native library on the statement's raw handle (<see cref="NativeColumns"/>): through
+/// SQLitePCL each call also counts a reference on the statement's safe handle up and down, which
+/// cost as much as the read itself.</para>
+/// </remarks>
 internal sealed class PreparedStatement : IDisposable
 {
     private readonly sqlite3 _database;
     private readonly sqlite3_stmt _statement;
+    // The statement's native pointer, valid until Dispose (which only this class calls).
+    private readonly nint _handle;
     private readonly SqlValue?[] _bound;
     private byte[] _utf8 = new byte[256];
 
@@ -23,6 +32,7 @@ internal sealed class PreparedStatement : IDisposable
         _database = connection.Handle ?? throw new InvalidOperationException("The connection is not open.");
         var rc = raw.sqlite3_prepare_v3(_database, sql, raw.SQLITE_PREPARE_PERSISTENT, out _statement);
         SqliteException.ThrowExceptionForRC(rc, _database);
+        _handle = _statement.DangerousGetHandle();
         _bound = new SqlValue?[raw.sqlite3_bind_parameter_count(_statement) + 1];
     }
 
@@ -85,14 +95,19 @@ internal sealed class PreparedStatement : IDisposable
         return false;
     }
 
-    public bool IsNull(int column) => raw.sqlite3_column_type(_statement, column) == raw.SQLITE_NULL;
+    public bool IsNull(int column) => NativeColumns.sqlite3_column_type(_handle, column) == raw.SQLITE_NULL;
 
-    public long Int64(int column) => raw.sqlite3_column_int64(_statement, column);
+    public long Int64(int column) => NativeColumns.sqlite3_column_int64(_handle, column);
 
     public long? NullableInt64(int column) => IsNull(column) ? null : Int64(column);
 
     /// <summary>A text column's UTF-8 bytes, valid until the next step.</summary>
-    public ReadOnlySpan<byte> Utf8(int column) => raw.sqlite3_column_blob(_statement, column);
+    public unsafe ReadOnlySpan<byte> Utf8(int column)
+    {
+        // The pointer first, then the length: the order SQLite documents as safe.
+        var bytes = NativeColumns.sqlite3_column_blob(_handle, column);
+        return bytes == 0 ? [] : new ReadOnlySpan<byte>((void*)bytes, NativeColumns.sqlite3_column_bytes(_handle, column));
+    }
 
     public void Dispose() => _statement.Dispose();
 
@@ -109,4 +124,26 @@ internal sealed class PreparedStatement : IDisposable
         var written = Encoding.UTF8.GetBytes(text, _utf8);
         return raw.sqlite3_bind_text(_statement, index, _utf8.AsSpan(0, written));
     }
+}
+
+/// <summary>
+/// The column reads of SQLite's C API, bound to the same native library that SQLitePCL loads
+/// (<c>e_sqlite3</c>) but on a raw statement pointer. They neither block nor call back into .NET,
+/// so they skip the switch to preemptive mode too.
+/// </summary>
+internal static partial class NativeColumns
+{
+    private const string Library = "e_sqlite3";
+
+    [LibraryImport(Library), SuppressGCTransition]
+    public static partial int sqlite3_column_type(nint statement, int column);
+
+    [LibraryImport(Library), SuppressGCTransition]
+    public static partial long sqlite3_column_int64(nint statement, int column);
+
+    [LibraryImport(Library), SuppressGCTransition]
+    public static partial nint sqlite3_column_blob(nint statement, int column);
+
+    [LibraryImport(Library), SuppressGCTransition]
+    public static partial int sqlite3_column_bytes(nint statement, int column);
 }

@@ -85,10 +85,12 @@ internal static class RecordReadCommand
             WHERE call_key IS NOT NULL
             """);
         var results = new List<ToolResult>();
+        Span<char> chars = stackalloc char[256];
         while (statement.Step())
         {
             var source = texts.Id(statement.Utf8(0));
-            if (source >= requesters.Count || requesters[source] is not { } keys || !keys.Contains(statement.Utf8(3)))
+            if (source >= requesters.Count || requesters[source] is not { } keys
+                || CallKey(keys, statement.Utf8(3), ref chars) is not { } callKey)
             {
                 continue;
             }
@@ -98,27 +100,29 @@ internal static class RecordReadCommand
                 Source = texts.Text(source),
                 ToolUseId = Encoding.UTF8.GetString(statement.Utf8(1)),
                 SessionId = Shared(statement, texts, 2)!,
-                CallKey = Unique(statement, 3),
+                CallKey = callKey,
                 Name = Shared(statement, texts, 4),
                 Target = Unique(statement, 5),
                 Timestamp = statement.NullableInt64(6) is { } ms ? DateTimeOffset.FromUnixTimeMilliseconds(ms) : null,
                 OutputBytes = statement.NullableInt64(7),
                 Truncated = statement.NullableInt64(8) is { } truncated ? truncated != 0 : null,
                 IsError = statement.NullableInt64(9) is { } error ? error != 0 : null,
-                ConsumerCallKey = Unique(statement, 10),
+                // The reading call is nearly always a stored call too: share its key's string.
+                ConsumerCallKey = statement.IsNull(10) ? null : CallKey(keys, statement.Utf8(10), ref chars) ?? Unique(statement, 10),
             });
         }
 
         return results;
     }
 
-    // The keys of the calls the filter selects, per source (indexed by the source's interned id).
-    private static List<HashSet<byte[]>.AlternateLookup<ReadOnlySpan<byte>>?> RequestingCallKeys(
+    // The keys of the calls the filter selects, per source (indexed by the source's interned id),
+    // each as a string that every result of the call shares.
+    private static List<HashSet<string>.AlternateLookup<ReadOnlySpan<char>>?> RequestingCallKeys(
         SqliteConnection connection, CallFilter filter, Utf8Interner texts)
     {
         var parameters = new List<(string Name, SqlValue Value)>();
         using var statement = Prepare(connection, $"SELECT source, call_key FROM calls {UsageAggregateCommand.Where(parameters, filter)}", parameters);
-        var bySource = new List<HashSet<byte[]>.AlternateLookup<ReadOnlySpan<byte>>?>();
+        var bySource = new List<HashSet<string>.AlternateLookup<ReadOnlySpan<char>>?>();
         while (statement.Step())
         {
             var source = texts.Id(statement.Utf8(0));
@@ -127,11 +131,23 @@ internal static class RecordReadCommand
                 bySource.Add(null);
             }
 
-            var keys = bySource[source] ??= new HashSet<byte[]>(Utf8Interner.ByteComparer.Instance).GetAlternateLookup<ReadOnlySpan<byte>>();
-            keys.Add(statement.Utf8(1));
+            var keys = bySource[source] ??= new HashSet<string>(StringComparer.Ordinal).GetAlternateLookup<ReadOnlySpan<char>>();
+            keys.Set.Add(Encoding.UTF8.GetString(statement.Utf8(1)));
         }
 
         return bySource;
+    }
+
+    // The stored string of a call key given as UTF-8, or null when no selected call has it.
+    private static string? CallKey(HashSet<string>.AlternateLookup<ReadOnlySpan<char>> keys, ReadOnlySpan<byte> utf8, ref Span<char> chars)
+    {
+        if (chars.Length < utf8.Length)
+        {
+            chars = new char[utf8.Length]; // a UTF-8 key never decodes to more chars than it has bytes
+        }
+
+        var length = Encoding.UTF8.GetChars(utf8, chars);
+        return keys.TryGetValue(chars[..length], out var key) ? key : null;
     }
 
     private static PreparedStatement Prepare(SqliteConnection connection, string sql, List<(string Name, SqlValue Value)> parameters)

@@ -336,6 +336,32 @@ public abstract partial class LedgerContractTests
         Assert.Null(Assert.Single(late).OutputBytes);
     }
 
+    [LedgerFact]
+    public async Task Record_reads_run_side_by_side_and_beside_a_commit_and_see_whole_batches()
+    {
+        IngestBatch Numbered(int from)
+        {
+            var batch = Batch([.. Enumerable.Range(from, 100).Select(i => Call("m" + i, at: T0.AddMinutes(i)))]);
+            batch.ToolResults.AddRange(Enumerable.Range(from, 100).Select(i => Tool("t" + i, "m" + i)));
+            return batch;
+        }
+
+        await Ledger.CommitAsync(Numbered(0));
+
+        // Reports read calls and tool results at once (hotspots), while an ingest may commit.
+        var reads = Enumerable.Range(0, 3).SelectMany(_ => new[]
+        {
+            Task.Run(async () => (await ToListAsync(Ledger.ReadCallsAsync(CallFilter.All))).Count),
+            Task.Run(async () => (await ToListAsync(Ledger.ReadToolResultsAsync(CallFilter.All))).Count),
+        }).ToList();
+        var commit = Task.Run(() => Ledger.CommitAsync(Numbered(100)));
+        await commit;
+
+        Assert.All(await Task.WhenAll(reads), count => Assert.Contains(count, new[] { 100, 200 }));
+        Assert.Equal(200, (await ToListAsync(Ledger.ReadCallsAsync(CallFilter.All))).Count);
+        Assert.Equal(200, (await ToListAsync(Ledger.ReadToolResultsAsync(CallFilter.All))).Count);
+    }
+
     // ---- forgetting ------------------------------------------------------------------------
 
     [LedgerFact]

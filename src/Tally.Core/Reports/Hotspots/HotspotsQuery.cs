@@ -23,19 +23,25 @@ public static class HotspotsQuery
         ArgumentNullException.ThrowIfNull(prices);
         ArgumentNullException.ThrowIfNull(options);
 
-        var calls = new List<LlmCall>();
-        await foreach (var call in ledger.ReadCallsAsync(options.Filter, cancellationToken).ConfigureAwait(false))
+        // The calls and the results are read at once, and the calls are priced and put in order
+        // while the results are still coming: on two cores the report waits for the longer read.
+        var timeline = Task.Run(
+            async () => CallTimeline.Of(await ReadAllAsync(ledger.ReadCallsAsync(options.Filter, cancellationToken)).ConfigureAwait(false), prices, options.CostMode),
+            cancellationToken);
+        var results = Task.Run(() => ReadAllAsync(ledger.ReadToolResultsAsync(options.Filter, cancellationToken)), cancellationToken);
+        await Task.WhenAll(timeline, results).ConfigureAwait(false);
+        return Build(await timeline.ConfigureAwait(false), await results.ConfigureAwait(false), options);
+    }
+
+    private static async Task<List<T>> ReadAllAsync<T>(IAsyncEnumerable<T> records)
+    {
+        var all = new List<T>();
+        await foreach (var record in records.ConfigureAwait(false))
         {
-            calls.Add(call);
+            all.Add(record);
         }
 
-        var results = new List<ToolResult>();
-        await foreach (var result in ledger.ReadToolResultsAsync(options.Filter, cancellationToken).ConfigureAwait(false))
-        {
-            results.Add(result);
-        }
-
-        return Build(calls, results, prices, options);
+        return all;
     }
 
     /// <summary>Builds the report from records already read.</summary>
@@ -43,8 +49,15 @@ public static class HotspotsQuery
         IReadOnlyList<LlmCall> calls, IReadOnlyList<ToolResult> results, PriceCatalog prices, HotspotsOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
-        var attribution = ToolCostAttribution.Compute(calls, results, prices, options.CostMode);
-        var tables = options.Dimensions.Select(d => Table(attribution, d, options)).ToList();
+        return Build(CallTimeline.Of(calls, prices, options.CostMode), results, options);
+    }
+
+    private static HotspotsReport Build(CallTimeline timeline, IReadOnlyList<ToolResult> results, HotspotsOptions options)
+    {
+        var attribution = ToolCostAttribution.Compute(timeline, results);
+        // The tables only read the attribution: build them side by side.
+        var tables = new HotspotTable[options.Dimensions.Count];
+        Parallel.For(0, tables.Length, i => tables[i] = Table(attribution, options.Dimensions[i], options));
         return new HotspotsReport(
             options.RankBy,
             tables,

@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using Tally.Model;
 using Tally.Pricing;
 
@@ -25,32 +26,28 @@ namespace Tally.Reports.Hotspots;
 /// </summary>
 public sealed class ToolCostAttribution
 {
-    private ToolCostAttribution(IReadOnlyList<ToolResult> results)
-    {
-        Results = results;
-        Shares = new ToolShare[results.Count];
-    }
+    private ToolCostAttribution(IReadOnlyList<ToolResult> results) => Results = results;
 
     /// <summary>The results, in the order given.</summary>
     public IReadOnlyList<ToolResult> Results { get; }
 
     /// <summary>What each result (same index as <see cref="Results"/>) was attributed.</summary>
-    public IReadOnlyList<ToolShare> Shares { get; private set; }
+    public required IReadOnlyList<ToolShare> Shares { get; init; }
 
     /// <summary>Token buckets of every call (null where no call reported the bucket).</summary>
-    public TokenUsage TotalTokens { get; private set; }
+    public TokenUsage TotalTokens { get; private init; }
 
     /// <summary>Cost of every priced call; null when none could be priced.</summary>
-    public decimal? TotalCost { get; private set; }
+    public decimal? TotalCost { get; private init; }
 
     /// <summary>Calls whose model has no price: their tokens are attributed, never a cost.</summary>
-    public long UnpricedCalls { get; private set; }
+    public long UnpricedCalls { get; private init; }
 
     /// <summary>The tokens attributed to some result.</summary>
-    public TokenUsage AttributedTokens { get; private set; }
+    public TokenUsage AttributedTokens { get; private init; }
 
     /// <summary>The cost attributed to some result.</summary>
-    public decimal AttributedCost { get; private set; }
+    public decimal AttributedCost { get; private init; }
 
     /// <summary><see cref="TotalTokens"/> − <see cref="AttributedTokens"/>, bucket by bucket (null where the total is).</summary>
     public TokenUsage UnattributedTokens => new(
@@ -70,87 +67,121 @@ public sealed class ToolCostAttribution
     /// <param name="prices">Prices calls without a reported cost.</param>
     /// <param name="costMode">Where call costs come from, as in summaries.</param>
     public static ToolCostAttribution Compute(
-        IReadOnlyList<LlmCall> calls, IReadOnlyList<ToolResult> results, PriceCatalog prices, CostMode costMode)
-    {
-        ArgumentNullException.ThrowIfNull(calls);
-        ArgumentNullException.ThrowIfNull(results);
-        ArgumentNullException.ThrowIfNull(prices);
+        IReadOnlyList<LlmCall> calls, IReadOnlyList<ToolResult> results, PriceCatalog prices, CostMode costMode) =>
+        Compute(CallTimeline.Of(calls, prices, costMode), results);
 
-        var attribution = new ToolCostAttribution(results);
+    /// <summary>Attributes the calls of a timeline to the results.</summary>
+    /// <param name="timeline">The calls, priced and in conversations (built while the results are still being read).</param>
+    /// <param name="results">The tool results; those whose reader is not in the timeline get nothing.</param>
+    internal static ToolCostAttribution Compute(CallTimeline timeline, IReadOnlyList<ToolResult> results)
+    {
+        ArgumentNullException.ThrowIfNull(timeline);
+        ArgumentNullException.ThrowIfNull(results);
+
         var shares = new ToolShare[results.Count];
         for (var i = 0; i < shares.Length; i++)
         {
             shares[i] = new ToolShare();
         }
 
-        var pricing = new CallPricing[calls.Count];
-        var total = TokenUsage.None;
-        decimal totalCost = 0;
-        var anyPriced = false;
-        long unpriced = 0;
-        var index = new Dictionary<(string Source, string Key), int>(calls.Count);
-        for (var i = 0; i < calls.Count; i++)
-        {
-            var call = calls[i];
-            index[(call.Source, call.CallKey)] = i;
-            total += call.Usage;
-            pricing[i] = CallPricing.Of(call, prices, costMode);
-            if (pricing[i].Cost is { } cost)
-            {
-                totalCost += cost;
-                anyPriced = true;
-            }
-            else
-            {
-                unpriced++;
-            }
-        }
-
-        var conversations = Conversations(calls);
-        var next = new int[calls.Count];
-        foreach (var conversation in conversations)
-        {
-            for (var k = 0; k < conversation.Count; k++)
-            {
-                next[conversation[k]] = k + 1 < conversation.Count ? conversation[k + 1] : -1;
-            }
-        }
-
-        var readBy = new List<int>?[calls.Count];
+        // Each call's readers, as one array of result indexes grouped by call (first[c] to first[c + 1]).
+        var readers = new int[results.Count];
+        var first = new int[timeline.Calls.Count + 1];
         for (var r = 0; r < results.Count; r++)
         {
             var result = results[r];
             var reader = -1;
             if (result.ConsumerCallKey is { } consumer && consumer != result.CallKey)
             {
-                reader = index.GetValueOrDefault((result.Source, consumer), -1);
+                reader = timeline.IndexOf(result.Source, consumer);
             }
-            else if (result.CallKey is { } requester && index.TryGetValue((result.Source, requester), out var asker))
+            else if (result.CallKey is { } requester && timeline.IndexOf(result.Source, requester) is >= 0 and var asker)
             {
-                reader = next[asker];
+                reader = timeline.Next[asker];
                 shares[r].Approximate = true;
             }
 
+            readers[r] = reader;
             if (reader >= 0)
             {
-                (readBy[reader] ??= []).Add(r);
+                first[reader + 1]++;
             }
         }
 
-        // Carrying results through later calls is the costly part (every result × every later
-        // call), so it is settled lazily: while the results in context fit in a call's cache
-        // reads (the usual case), each gets its own size again, and the call only adds to running
-        // sums of calls and per-token cache-read cost; a result takes its part of those sums when
-        // it leaves the context. Only a call whose cache reads fall short is shared out one by one.
-        var live = new List<LiveResult>();
-        long liveTokens = 0;
-        Carried carried = default;
-        foreach (var conversation in conversations)
+        for (var c = 0; c < timeline.Calls.Count; c++)
+        {
+            first[c + 1] += first[c];
+        }
+
+        var readBy = new int[first[^1]];
+        var filled = first[..^1];
+        for (var r = 0; r < results.Count; r++)
+        {
+            if (readers[r] >= 0)
+            {
+                readBy[filled[readers[r]]++] = r;
+            }
+        }
+
+        // Conversations share no call and no result, so they are walked in parallel, each range
+        // of them with its own running state; a result's share is written only by the walker of
+        // its reader's conversation.
+        var conversations = timeline.Conversations;
+        Parallel.ForEach(Partitioner.Create(0, conversations.Count), range =>
+        {
+            var walker = new Walker(timeline, results, first, readBy, shares);
+            for (var i = range.Item1; i < range.Item2; i++)
+            {
+                walker.Walk(conversations[i]);
+            }
+        });
+
+        var attributedTokens = TokenUsage.None;
+        decimal attributedCost = 0;
+        foreach (var share in shares)
+        {
+            attributedTokens += share.Tokens;
+            attributedCost += share.Cost;
+        }
+
+        return new ToolCostAttribution(results)
+        {
+            Shares = shares,
+            TotalTokens = timeline.TotalTokens,
+            TotalCost = timeline.TotalCost,
+            UnpricedCalls = timeline.UnpricedCalls,
+            AttributedTokens = attributedTokens,
+            AttributedCost = attributedCost,
+        };
+    }
+
+    /// <summary>
+    /// Walks conversations one after another, carrying the results in context from call to call
+    /// (rules 2 and 3 of the class remarks).
+    /// </summary>
+    /// <remarks>
+    /// Carrying results through later calls is the costly part (every result × every later call),
+    /// so it is settled lazily: while the results in context fit in a call's cache reads (the
+    /// usual case), each gets its own size again, and the call only adds to running sums of calls
+    /// and per-token cache-read cost; a result takes its part of those sums when it leaves the
+    /// context. Only a call whose cache reads fall short is shared out one by one.
+    /// </remarks>
+    private sealed class Walker(CallTimeline timeline, IReadOnlyList<ToolResult> results, int[] first, int[] readBy, ToolShare[] shares)
+    {
+        private static readonly TokenUsage OneCacheRead = new(null, 1, null, null, null, null);
+        private readonly List<LiveResult> _live = [];
+        private long _liveTokens;
+        private Carried _carried;
+        // Scratch for the splits, grown as needed and reused from call to call.
+        private long[] _weights = new long[16];
+        private long[] _parts = new long[16];
+
+        public void Walk(List<int> conversation)
         {
             LlmCall? previous = null;
             foreach (var c in conversation)
             {
-                var call = calls[c];
+                var call = timeline.Calls[c];
                 var usage = call.Usage;
                 if (previous is not null && usage.ContextTokens * 2 < previous.Usage.ContextTokens)
                 {
@@ -158,30 +189,37 @@ public sealed class ToolCostAttribution
                 }
 
                 // Results still in context are read again from the cache.
-                if (liveTokens > 0 && usage.CacheRead is > 0 and var cacheRead)
+                if (_liveTokens > 0 && usage.CacheRead is > 0 and var cacheRead)
                 {
                     // A cache-read token of this call costs the same whoever caused it.
-                    var perToken = pricing[c].OfPart(new TokenUsage(null, 1, null, null, null, null));
-                    if (liveTokens <= cacheRead)
+                    var perToken = timeline.Pricing[c].OfPart(OneCacheRead);
+                    if (_liveTokens <= cacheRead)
                     {
-                        carried.Calls++;
+                        _carried.Calls++;
                         if (perToken is { } cost)
                         {
-                            carried.CostPerToken += cost;
+                            _carried.CostPerToken += cost;
                         }
                         else
                         {
-                            carried.UnpricedCalls++;
+                            _carried.UnpricedCalls++;
                         }
                     }
                     else
                     {
-                        var parts = Apportion(cacheRead, live.ConvertAll(l => l.Tokens));
-                        for (var k = 0; k < live.Count; k++)
+                        var weights = Weights(_live.Count);
+                        for (var k = 0; k < _live.Count; k++)
+                        {
+                            weights[k] = _live[k].Tokens;
+                        }
+
+                        var parts = Parts(_live.Count);
+                        Apportion(cacheRead, weights, parts);
+                        for (var k = 0; k < _live.Count; k++)
                         {
                             if (parts[k] > 0)
                             {
-                                var share = shares[live[k].Result];
+                                var share = shares[_live[k].Result];
                                 share.Tokens += new TokenUsage(null, parts[k], null, null, null, null);
                                 if (perToken is { } cost)
                                 {
@@ -197,33 +235,9 @@ public sealed class ToolCostAttribution
                     }
                 }
 
-                if (readBy[c] is { } read)
+                if (first[c] < first[c + 1])
                 {
-                    var fresh = (usage.Input ?? 0) + (usage.CacheWrite5m ?? 0) + (usage.CacheWrite1h ?? 0);
-                    var added = previous is null
-                        ? fresh
-                        : Math.Clamp(usage.ContextTokens - previous.Usage.ContextTokens - (previous.Usage.Output ?? 0), 0, fresh);
-                    var bytesKnown = read.TrueForAll(r => results[r].OutputBytes is not null) && read.Sum(r => results[r].OutputBytes ?? 0) > 0;
-                    var split = Apportion(added, read.ConvertAll(r => bytesKnown ? results[r].OutputBytes!.Value : 1L));
-                    for (var k = 0; k < read.Count; k++)
-                    {
-                        var r = read[k];
-                        shares[r].Approximate |= !bytesKnown && read.Count > 1;
-                        var buckets = Apportion(split[k], [usage.Input ?? 0, usage.CacheWrite5m ?? 0, usage.CacheWrite1h ?? 0]);
-                        var part = new TokenUsage(
-                            usage.Input is null ? null : buckets[0],
-                            null,
-                            usage.CacheWrite5m is null ? null : buckets[1],
-                            usage.CacheWrite1h is null ? null : buckets[2],
-                            null,
-                            null);
-                        Attribute(r, part, c);
-                        if (split[k] > 0)
-                        {
-                            live.Add(new LiveResult(r, split[k], carried));
-                            liveTokens += split[k];
-                        }
-                    }
+                    Read(c, usage, previous, readBy.AsSpan(first[c]..first[c + 1]));
                 }
 
                 previous = call;
@@ -232,27 +246,58 @@ public sealed class ToolCostAttribution
             Settle(); // the conversation ended
         }
 
-        var attributedTokens = TokenUsage.None;
-        decimal attributedCost = 0;
-        foreach (var share in shares)
+        // The call pays for the results it read as fresh input and cache writes.
+        private void Read(int c, TokenUsage usage, LlmCall? previous, ReadOnlySpan<int> read)
         {
-            attributedTokens += share.Tokens;
-            attributedCost += share.Cost;
+            var fresh = (usage.Input ?? 0) + (usage.CacheWrite5m ?? 0) + (usage.CacheWrite1h ?? 0);
+            var added = previous is null
+                ? fresh
+                : Math.Clamp(usage.ContextTokens - previous.Usage.ContextTokens - (previous.Usage.Output ?? 0), 0, fresh);
+            var bytesKnown = true;
+            long bytes = 0;
+            foreach (var r in read)
+            {
+                bytesKnown &= results[r].OutputBytes is not null;
+                bytes += results[r].OutputBytes ?? 0;
+            }
+
+            bytesKnown &= bytes > 0;
+            var weights = Weights(read.Length);
+            for (var k = 0; k < read.Length; k++)
+            {
+                weights[k] = bytesKnown ? results[read[k]].OutputBytes!.Value : 1L;
+            }
+
+            var split = Parts(read.Length);
+            Apportion(added, weights, split);
+            Span<long> byBucket = [usage.Input ?? 0, usage.CacheWrite5m ?? 0, usage.CacheWrite1h ?? 0];
+            Span<long> buckets = stackalloc long[3];
+            for (var k = 0; k < read.Length; k++)
+            {
+                var r = read[k];
+                shares[r].Approximate |= !bytesKnown && read.Length > 1;
+                Apportion(split[k], byBucket, buckets);
+                var part = new TokenUsage(
+                    usage.Input is null ? null : buckets[0],
+                    null,
+                    usage.CacheWrite5m is null ? null : buckets[1],
+                    usage.CacheWrite1h is null ? null : buckets[2],
+                    null,
+                    null);
+                Attribute(r, part, c);
+                if (split[k] > 0)
+                {
+                    _live.Add(new LiveResult(r, split[k], _carried));
+                    _liveTokens += split[k];
+                }
+            }
         }
 
-        attribution.Shares = shares;
-        attribution.TotalTokens = total;
-        attribution.TotalCost = anyPriced ? totalCost : null;
-        attribution.UnpricedCalls = unpriced;
-        attribution.AttributedTokens = attributedTokens;
-        attribution.AttributedCost = attributedCost;
-        return attribution;
-
-        void Attribute(int result, TokenUsage part, int c)
+        private void Attribute(int result, TokenUsage part, int c)
         {
             var share = shares[result];
             share.Tokens += part;
-            if (pricing[c].OfPart(part) is { } cost)
+            if (timeline.Pricing[c].OfPart(part) is { } cost)
             {
                 share.Cost += cost;
                 share.Priced = true;
@@ -264,11 +309,11 @@ public sealed class ToolCostAttribution
         }
 
         // Every result in context takes the cache reads of the calls it was carried through whole.
-        void Settle()
+        private void Settle()
         {
-            foreach (var (result, tokens, since) in live)
+            foreach (var (result, tokens, since) in _live)
             {
-                var carriedCalls = carried.Calls - since.Calls;
+                var carriedCalls = _carried.Calls - since.Calls;
                 if (carriedCalls == 0)
                 {
                     continue;
@@ -276,13 +321,33 @@ public sealed class ToolCostAttribution
 
                 var share = shares[result];
                 share.Tokens += new TokenUsage(null, tokens * carriedCalls, null, null, null, null);
-                share.Cost += tokens * (carried.CostPerToken - since.CostPerToken);
-                share.Priced |= carriedCalls > carried.UnpricedCalls - since.UnpricedCalls;
-                share.Unpriced |= carried.UnpricedCalls > since.UnpricedCalls;
+                share.Cost += tokens * (_carried.CostPerToken - since.CostPerToken);
+                share.Priced |= carriedCalls > _carried.UnpricedCalls - since.UnpricedCalls;
+                share.Unpriced |= _carried.UnpricedCalls > since.UnpricedCalls;
             }
 
-            live.Clear();
-            liveTokens = 0;
+            _live.Clear();
+            _liveTokens = 0;
+        }
+
+        private Span<long> Weights(int count)
+        {
+            if (_weights.Length < count)
+            {
+                _weights = new long[Math.Max(count, _weights.Length * 2)];
+            }
+
+            return _weights.AsSpan(0, count);
+        }
+
+        private Span<long> Parts(int count)
+        {
+            if (_parts.Length < count)
+            {
+                _parts = new long[Math.Max(count, _parts.Length * 2)];
+            }
+
+            return _parts.AsSpan(0, count);
         }
     }
 
@@ -297,52 +362,23 @@ public sealed class ToolCostAttribution
         public decimal CostPerToken;
     }
 
-    // Each conversation's calls in time order (ties by key, so the order never depends on the ledger's).
-    private static List<List<int>> Conversations(IReadOnlyList<LlmCall> calls)
-    {
-        var byLane = new Dictionary<(string, string, string?, bool), List<int>>();
-        for (var i = 0; i < calls.Count; i++)
-        {
-            var call = calls[i];
-            var lane = (call.Source, call.SessionId, call.Agent, call.IsSidechain);
-            if (!byLane.TryGetValue(lane, out var list))
-            {
-                byLane[lane] = list = [];
-            }
-
-            list.Add(i);
-        }
-
-        var conversations = byLane.Values.ToList();
-        foreach (var conversation in conversations)
-        {
-            conversation.Sort((a, b) =>
-            {
-                var byTime = calls[a].Timestamp.CompareTo(calls[b].Timestamp);
-                return byTime != 0 ? byTime : string.CompareOrdinal(calls[a].CallKey, calls[b].CallKey);
-            });
-        }
-
-        return conversations;
-    }
-
     /// <summary>
     /// Splits <paramref name="total"/> in proportion to <paramref name="weights"/> into whole
-    /// numbers that add up to it exactly (largest remainder; ties to the earlier weight). All-zero
-    /// weights split evenly.
+    /// numbers, written to <paramref name="parts"/> (as long as the weights), that add up to it
+    /// exactly (largest remainder; ties to the earlier weight). All-zero weights split evenly.
     /// </summary>
-    internal static long[] Apportion(long total, IReadOnlyList<long> weights)
+    internal static void Apportion(long total, ReadOnlySpan<long> weights, Span<long> parts)
     {
-        var parts = new long[weights.Count];
-        if (weights.Count == 0 || total <= 0)
+        parts.Clear();
+        if (weights.Length == 0 || total <= 0)
         {
-            return parts;
+            return;
         }
 
-        if (weights.Count == 1)
+        if (weights.Length == 1)
         {
             parts[0] = total;
-            return parts;
+            return;
         }
 
         Int128 sum = 0;
@@ -354,16 +390,16 @@ public sealed class ToolCostAttribution
         var even = sum == 0;
         if (even)
         {
-            sum = weights.Count;
+            sum = weights.Length;
         }
 
         // Token counts and byte sizes keep total × weight far inside 64 bits; Int128 is the fallback.
         var small = sum <= int.MaxValue && total <= int.MaxValue;
-        Span<(Int128 Remainder, int Index)> remainders = weights.Count <= 16
-            ? stackalloc (Int128, int)[weights.Count]
-            : new (Int128, int)[weights.Count];
+        Span<(Int128 Remainder, int Index)> remainders = weights.Length <= 16
+            ? stackalloc (Int128, int)[weights.Length]
+            : new (Int128, int)[weights.Length];
         long given = 0;
-        for (var i = 0; i < weights.Count; i++)
+        for (var i = 0; i < weights.Length; i++)
         {
             var weight = even ? 1 : Math.Max(weights[i], 0);
             if (small && weight <= int.MaxValue)
@@ -391,8 +427,6 @@ public sealed class ToolCostAttribution
                 parts[remainders[k].Index]++;
             }
         }
-
-        return parts;
     }
 
     private static long? Minus(long? total, long? part) => total is { } t ? t - (part ?? 0) : null;

@@ -194,6 +194,10 @@ public sealed class ToolCostAttributionTests
     [InlineData(100, new long[] { 1, 2, 7 }, new long[] { 10, 20, 70 })]
     [InlineData(5, new long[] { 3, 1 }, new long[] { 4, 1 })]
     [InlineData(0, new long[] { 3, 1 }, new long[] { 0, 0 })]
-    public void Apportioning_gives_whole_parts_that_add_up_exactly(long total, long[] weights, long[] parts) =>
-        Assert.Equal(parts, ToolCostAttribution.Apportion(total, weights));
+    public void Apportioning_gives_whole_parts_that_add_up_exactly(long total, long[] weights, long[] parts)
+    {
+        var apportioned = new long[weights.Length];
+        ToolCostAttribution.Apportion(total, weights, apportioned);
+        Assert.Equal(parts, apportioned);
+    }
 }

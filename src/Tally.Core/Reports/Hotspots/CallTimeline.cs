@@ -1,0 +1,108 @@
+using Tally.Model;
+using Tally.Pricing;
+
+namespace Tally.Reports.Hotspots;
+
+/// <summary>
+/// The calls side of <see cref="ToolCostAttribution"/>: every call priced once, findable by its
+/// key, and ordered into conversations. It needs no tool result, so a report builds it while the
+/// results are still being read.
+/// </summary>
+internal sealed class CallTimeline
+{
+    private readonly Dictionary<(string Source, string Key), int> _index;
+
+    private CallTimeline(IReadOnlyList<LlmCall> calls)
+    {
+        Calls = calls;
+        Pricing = new CallPricing[calls.Count];
+        Next = new int[calls.Count];
+        _index = new Dictionary<(string Source, string Key), int>(calls.Count);
+    }
+
+    /// <summary>The calls, in the order given.</summary>
+    public IReadOnlyList<LlmCall> Calls { get; }
+
+    /// <summary>How each call (same index as <see cref="Calls"/>) is priced.</summary>
+    public CallPricing[] Pricing { get; }
+
+    /// <summary>
+    /// Each conversation's calls (indexes into <see cref="Calls"/>) in time order, ties by key so
+    /// the order never depends on the ledger's. A conversation is the calls of one (source,
+    /// session, agent, sidechain).
+    /// </summary>
+    public List<List<int>> Conversations { get; private set; } = [];
+
+    /// <summary>The next call of each call's conversation, or −1 for its last.</summary>
+    public int[] Next { get; }
+
+    /// <summary>Token buckets of every call (null where no call reported the bucket).</summary>
+    public TokenUsage TotalTokens { get; private set; }
+
+    /// <summary>Cost of every priced call; null when none could be priced.</summary>
+    public decimal? TotalCost { get; private set; }
+
+    /// <summary>Calls whose model has no price.</summary>
+    public long UnpricedCalls { get; private set; }
+
+    /// <summary>Prices, indexes and orders the calls.</summary>
+    public static CallTimeline Of(IReadOnlyList<LlmCall> calls, PriceCatalog prices, CostMode costMode)
+    {
+        ArgumentNullException.ThrowIfNull(calls);
+        ArgumentNullException.ThrowIfNull(prices);
+
+        var timeline = new CallTimeline(calls);
+        var total = TokenUsage.None;
+        decimal totalCost = 0;
+        var anyPriced = false;
+        long unpriced = 0;
+        var byLane = new Dictionary<(string, string, string?, bool), List<int>>();
+        for (var i = 0; i < calls.Count; i++)
+        {
+            var call = calls[i];
+            timeline._index[(call.Source, call.CallKey)] = i;
+            total += call.Usage;
+            timeline.Pricing[i] = CallPricing.Of(call, prices, costMode);
+            if (timeline.Pricing[i].Cost is { } cost)
+            {
+                totalCost += cost;
+                anyPriced = true;
+            }
+            else
+            {
+                unpriced++;
+            }
+
+            var lane = (call.Source, call.SessionId, call.Agent, call.IsSidechain);
+            if (!byLane.TryGetValue(lane, out var conversation))
+            {
+                byLane[lane] = conversation = [];
+            }
+
+            conversation.Add(i);
+        }
+
+        var conversations = byLane.Values.ToList();
+        foreach (var conversation in conversations)
+        {
+            conversation.Sort((a, b) =>
+            {
+                var byTime = calls[a].Timestamp.CompareTo(calls[b].Timestamp);
+                return byTime != 0 ? byTime : string.CompareOrdinal(calls[a].CallKey, calls[b].CallKey);
+            });
+            for (var k = 0; k < conversation.Count; k++)
+            {
+                timeline.Next[conversation[k]] = k + 1 < conversation.Count ? conversation[k + 1] : -1;
+            }
+        }
+
+        timeline.Conversations = conversations;
+        timeline.TotalTokens = total;
+        timeline.TotalCost = anyPriced ? totalCost : null;
+        timeline.UnpricedCalls = unpriced;
+        return timeline;
+    }
+
+    /// <summary>The index of the call with this key, or −1 when it is not in the timeline.</summary>
+    public int IndexOf(string source, string key) => _index.GetValueOrDefault((source, key), -1);
+}
