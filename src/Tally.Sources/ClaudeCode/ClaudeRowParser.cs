@@ -1,5 +1,6 @@
 using System.Runtime.CompilerServices;
 using System.Text.Json;
+using Tally.Sources.JsonLines;
 
 namespace Tally.Sources.ClaudeCode;
 

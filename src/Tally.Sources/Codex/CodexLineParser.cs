@@ -1,6 +1,6 @@
 using System.Runtime.CompilerServices;
 using System.Text.Json;
-using Tally.Sources.ClaudeCode;
+using Tally.Sources.JsonLines;
 
 namespace Tally.Sources.Codex;
 

@@ -1,7 +1,9 @@
 using System.Globalization;
+using System.Runtime.InteropServices;
 using System.Text;
 using System.Text.Json;
 using Tally.Model;
+using Tally.Sources.JsonLines;
 
 namespace Tally.Sources.Gemini;
 
@@ -197,7 +199,7 @@ internal static class GeminiRecords
         switch (result.ValueKind)
         {
             case JsonValueKind.String:
-                return Encoding.UTF8.GetByteCount(result.GetString()!);
+                return JsonStringLength.Of(result);
             case JsonValueKind.Array:
                 long total = 0;
                 foreach (var part in result.EnumerateArray())
@@ -224,11 +226,11 @@ internal static class GeminiRecords
                         if (response.TryGetProperty("error", out var err) && err.ValueKind is not (JsonValueKind.Null or JsonValueKind.Undefined))
                         {
                             error = true;
-                            return err.ValueKind == JsonValueKind.String ? Encoding.UTF8.GetByteCount(err.GetString()!) : err.GetRawText().Length;
+                            return err.ValueKind == JsonValueKind.String ? JsonStringLength.Of(err) : JsonMarshal.GetRawUtf8Value(err).Length;
                         }
                     }
 
-                    return Encoding.UTF8.GetByteCount(response.GetRawText());
+                    return JsonMarshal.GetRawUtf8Value(response).Length;
                 }
 
                 if (String(result, "text") is { } text)

@@ -3,6 +3,7 @@ using System.Text;
 using System.Text.Json;
 using Tally.Model;
 using Tally.Projects;
+using Tally.Sources.JsonLines;
 
 namespace Tally.Sources.OpenCode;
 
@@ -261,7 +262,7 @@ internal static class OpenCodeRecords
 
     private static long? Utf8Length(JsonElement element, string name) =>
         element.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.String
-            ? Encoding.UTF8.GetByteCount(value.GetString()!)
+            ? JsonStringLength.Of(value)
             : null;
 
     private static decimal? Cost(JsonElement root)

@@ -25,7 +25,7 @@ internal sealed class OpenCodeStorageReader
 
     public FileReadResult Read(LogFile file)
     {
-        var bytes = File.ReadAllBytes(file.Path);
+        var bytes = ReadWhole(file.Path);
 
         // Nothing to resume from: the next read of this file takes it whole again.
         var result = new FileReadResult { Next = ReadStart.Beginning };
@@ -87,10 +87,10 @@ internal sealed class OpenCodeStorageReader
         parts.Sort(StringComparer.Ordinal);
         foreach (var path in parts)
         {
-            byte[] bytes;
+            ReadOnlyMemory<byte> bytes;
             try
             {
-                bytes = File.ReadAllBytes(path);
+                bytes = ReadWhole(path);
             }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException)
             {
@@ -146,7 +146,7 @@ internal sealed class OpenCodeStorageReader
                     continue;
                 }
 
-                using var document = JsonDocument.Parse(File.ReadAllBytes(path));
+                using var document = JsonDocument.Parse(ReadWhole(path));
                 if (OpenCodeRecords.ParseSession(document.RootElement) is { } session)
                 {
                     return _sessions.GetOrAdd(key, session);
@@ -159,6 +159,41 @@ internal sealed class OpenCodeStorageReader
         }
 
         return null;
+    }
+
+    // A store holds a few files per call (message, parts), nearly all of a few KiB: read each
+    // into one buffer per thread rather than a new array per file, with one read where it fits.
+    [ThreadStatic]
+    private static byte[]? t_buffer;
+
+    private const int BufferSize = 64 * 1024;
+    private const int LargestKeptBuffer = 1024 * 1024;
+
+    /// <summary>
+    /// The whole file, in a buffer that stays valid until this thread's next read (a
+    /// <see cref="JsonDocument"/> over it must be disposed first).
+    /// </summary>
+    private static ReadOnlyMemory<byte> ReadWhole(string path)
+    {
+        using var handle = File.OpenHandle(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
+        var buffer = t_buffer ?? new byte[BufferSize];
+        var length = 0;
+        while (true)
+        {
+            var wanted = buffer.Length - length;
+            var read = RandomAccess.Read(handle, buffer.AsSpan(length), length);
+            length += read;
+            if (read < wanted)
+            {
+                break; // a regular file reads short only at its end
+            }
+
+            Array.Resize(ref buffer, buffer.Length * 2);
+        }
+
+        // Keep the buffer for the next file, unless one huge file grew it.
+        t_buffer = buffer.Length <= LargestKeptBuffer ? buffer : null;
+        return buffer.AsMemory(0, length);
     }
 
     /// <summary>The <c>storage</c> folder above <c>storage/message/&lt;session&gt;/</c>, or null for a file elsewhere.</summary>

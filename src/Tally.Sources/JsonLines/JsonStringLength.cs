@@ -1,7 +1,9 @@
 using System.Runtime.CompilerServices;
 using System.Buffers.Text;
+using System.Runtime.InteropServices;
+using System.Text.Json;
 
-namespace Tally.Sources.ClaudeCode;
+namespace Tally.Sources.JsonLines;
 
 /// <summary>
 /// Measures a JSON string's decoded UTF-8 length straight from its raw bytes, so a tool result of
@@ -9,6 +11,19 @@ namespace Tally.Sources.ClaudeCode;
 /// </summary>
 internal static class JsonStringLength
 {
+    /// <summary>The UTF-8 byte length of a string element's value, measured in place.</summary>
+    /// <exception cref="InvalidOperationException">The element is not a string.</exception>
+    public static long Of(JsonElement value)
+    {
+        if (value.ValueKind != JsonValueKind.String)
+        {
+            throw new InvalidOperationException("Not a JSON string.");
+        }
+
+        var raw = JsonMarshal.GetRawUtf8Value(value)[1..^1]; // without the quotes
+        return Unescaped(raw);
+    }
+
     /// <summary>
     /// The UTF-8 byte length of the string once its escapes are decoded. The input is the raw
     /// value between the quotes, already validated by <see cref="System.Text.Json.Utf8JsonReader"/>.
