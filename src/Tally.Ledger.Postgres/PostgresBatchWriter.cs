@@ -1,17 +1,20 @@
-using System.Text.Json;
 using Npgsql;
-using NpgsqlTypes;
 using Tally.Model;
 
 namespace Tally.Ledger.Postgres;
 
 /// <summary>
 /// Writes one batch inside an open transaction: each table's rows are folded by identity
-/// (<see cref="BatchMerge"/>), streamed with binary <c>COPY</c> into a temporary table, then merged
+/// (<see cref="BatchMerge"/>), sent with binary <c>COPY</c> into a temporary table, then merged
 /// into the table with one <c>INSERT ... ON CONFLICT ... DO UPDATE</c> whose rules are those of the
 /// SQLite ledger. Each table is described once, as a list of columns with their type and merge
 /// rule; the SQL is generated from that list, so a column and its rule cannot drift apart.
 /// </summary>
+/// <remarks>
+/// The client's work and the server's overlap instead of taking turns: each table's rows are
+/// folded while the server merges the table before, and encoded a chunk at a time while the server
+/// reads the chunks already sent. The server's merge of the calls is most of a batch's time.
+/// </remarks>
 internal static class PostgresBatchWriter
 {
     private static readonly Column<LlmCall>[] CallColumns =
@@ -75,6 +78,9 @@ internal static class PostgresBatchWriter
         new("state", "text", Rule.Latest, Text<FileCursor>(f => f.State)),
     ];
 
+    /// <summary>How much encoded COPY data is sent at a time.</summary>
+    private const int ChunkBytes = 64 * 1024;
+
     private static readonly Table<LlmCall> Calls = new("calls", CallColumns, Stamped: null, StampedIsKey: false);
     private static readonly Table<ToolResult> Tools = new("tool_results", ToolColumns, Stamped: "host_name", StampedIsKey: false);
     private static readonly Table<FileCursor> Cursors = new("file_cursors", CursorColumns, Stamped: "host", StampedIsKey: true);
@@ -86,12 +92,55 @@ internal static class PostgresBatchWriter
     /// <param name="cancellationToken">Cancels the statement in flight; the caller's transaction then rolls back.</param>
     public static async Task WriteAsync(NpgsqlConnection connection, IngestBatch batch, (string? User, string Host) origin, CancellationToken cancellationToken)
     {
-        var calls = BatchMerge.Calls(batch.Calls.Select(c => c.User is null || c.Host is null
-            ? c with { User = c.User ?? origin.User, Host = c.Host ?? origin.Host }
-            : c));
-        await Calls.WriteAsync(connection, calls, null, cancellationToken).ConfigureAwait(false);
-        await Tools.WriteAsync(connection, BatchMerge.ToolResults(batch.ToolResults), origin.Host, cancellationToken).ConfigureAwait(false);
-        await Cursors.WriteAsync(connection, BatchMerge.Cursors(batch.Cursors), origin.Host, cancellationToken).ConfigureAwait(false);
+        // One round trip sets the transaction up while the calls are folded.
+        await using var setup = new NpgsqlBatch(connection);
+        if (batch.Cursors.Count > 0)
+        {
+            // An ingest batch carries the cursors of the files its records came from, in this same
+            // transaction, so it need not wait for the commit to reach the disk: a server crash just
+            // after the commit loses the records and their cursors together, and the next ingest
+            // reads those lines again (the upserts make that safe). A batch without cursors (a push,
+            // the SDK's records) may have no other copy to be read again from, so it waits as usual.
+            setup.BatchCommands.Add(new NpgsqlBatchCommand("SET LOCAL synchronous_commit = off"));
+        }
+
+        foreach (var (create, rows) in new[] { (Calls.Create, batch.Calls.Count), (Tools.Create, batch.ToolResults.Count), (Cursors.Create, batch.Cursors.Count) })
+        {
+            if (rows > 0)
+            {
+                setup.BatchCommands.Add(new NpgsqlBatchCommand(create));
+            }
+        }
+
+        var calls = await WhileAsync(setup.ExecuteNonQueryAsync(cancellationToken), () => BatchMerge.Calls(batch.Calls.Select(
+            c => c.User is null || c.Host is null ? c with { User = c.User ?? origin.User, Host = c.Host ?? origin.Host } : c))).ConfigureAwait(false);
+        var writing = Calls.WriteAsync(connection, calls, null, cancellationToken);
+        var tools = await WhileAsync(writing, () => BatchMerge.ToolResults(batch.ToolResults)).ConfigureAwait(false);
+        writing = Tools.WriteAsync(connection, tools, origin.Host, cancellationToken);
+        var cursors = await WhileAsync(writing, () => BatchMerge.Cursors(batch.Cursors)).ConfigureAwait(false);
+        await Cursors.WriteAsync(connection, cursors, origin.Host, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Does <paramref name="work"/> (folding the next table's rows) while <paramref name="inFlight"/>
+    /// (the previous statement) runs on the connection, then waits for it. The connection is never
+    /// left with a statement in flight, even when the work fails.
+    /// </summary>
+    private static async Task<T> WhileAsync<T>(Task inFlight, Func<T> work)
+    {
+        T result;
+        try
+        {
+            result = work();
+        }
+        catch
+        {
+            await inFlight.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+            throw;
+        }
+
+        await inFlight.ConfigureAwait(false);
+        return result;
     }
 
     /// <summary>What happens to a column when the row already exists (the SQLite ledger's rules).</summary>
@@ -110,7 +159,7 @@ internal static class PostgresBatchWriter
     }
 
     /// <summary>A column, its SQL type, its merge rule and how a record writes its value into a binary COPY.</summary>
-    private sealed record Column<T>(string Name, string Type, Rule Rule, Action<NpgsqlBinaryImporter, T> Write);
+    private sealed record Column<T>(string Name, string Type, Rule Rule, Action<BinaryCopyRows, T> Write);
 
     /// <summary>
     /// One table's upsert. <paramref name="Stamped"/> names a column the ledger fills itself with the
@@ -119,10 +168,17 @@ internal static class PostgresBatchWriter
     /// </summary>
     private sealed record Table<T>(string Name, Column<T>[] Columns, string? Stamped, bool StampedIsKey)
     {
-        private readonly string _create = CreateSql(Name, Columns);
         private readonly string _copy = CopySql(Name, Columns);
         private readonly string _merge = MergeSql(Name, Columns, Stamped, StampedIsKey);
 
+        /// <summary>Creates the temporary table the rows are copied into; it is dropped at commit.</summary>
+        public string Create { get; } = CreateSql(Name, Columns);
+
+        /// <summary>
+        /// Copies the rows into the temporary table (made by <see cref="Create"/>) and merges them
+        /// into the table. The rows are encoded a chunk at a time and each chunk sent as it fills,
+        /// so the server reads one chunk while the next is encoded.
+        /// </summary>
         public async Task WriteAsync(NpgsqlConnection connection, List<T> rows, string? stamp, CancellationToken cancellationToken)
         {
             if (rows.Count == 0)
@@ -130,23 +186,26 @@ internal static class PostgresBatchWriter
                 return;
             }
 
-            await using (var create = new NpgsqlCommand(_create, connection))
+            await using (var copy = await connection.BeginRawBinaryCopyAsync(_copy, cancellationToken).ConfigureAwait(false))
             {
-                await create.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
-            }
-
-            await using (var importer = await connection.BeginBinaryImportAsync(_copy, cancellationToken).ConfigureAwait(false))
-            {
+                using var chunk = new BinaryCopyRows(2 * ChunkBytes);
                 foreach (var row in rows)
                 {
-                    await importer.StartRowAsync(cancellationToken).ConfigureAwait(false);
+                    chunk.StartRow(Columns.Length);
                     foreach (var column in Columns)
                     {
-                        column.Write(importer, row);
+                        column.Write(chunk, row);
+                    }
+
+                    if (chunk.Length >= ChunkBytes)
+                    {
+                        await copy.WriteAsync(chunk.Data, cancellationToken).ConfigureAwait(false);
+                        chunk.Clear();
                     }
                 }
 
-                await importer.CompleteAsync(cancellationToken).ConfigureAwait(false);
+                chunk.Complete();
+                await copy.WriteAsync(chunk.Data, cancellationToken).ConfigureAwait(false);
             }
 
             await using var merge = new NpgsqlCommand(_merge, connection);
@@ -189,8 +248,18 @@ internal static class PostgresBatchWriter
                 updates.Add($"{stamped} = coalesce({table}.{stamped}, excluded.{stamped})");
             }
 
-            // A row that meets none of the replace conditions would not change: skip its write.
-            var conditions = values.Select(c => ReplacesWhen(c.Rule, table)).Distinct().ToList();
+            // A row that meets none of the conditions would not change: skip its write (a new row
+            // version and an entry in every index). A first-seen column changes only where the stored
+            // value is null and the new one is not.
+            var firstSeen = values.Where(c => c.Rule == Rule.FirstSeen).Select(c => c.Name);
+            if (stamped is not null && !stampedIsKey)
+            {
+                firstSeen = firstSeen.Append(stamped);
+            }
+
+            var conditions = values.Where(c => c.Rule != Rule.FirstSeen).Select(c => ReplacesWhen(c.Rule, table))
+                .Concat(firstSeen.Select(name => $"({table}.{name} IS NULL AND excluded.{name} IS NOT NULL)"))
+                .Distinct().ToList();
             var where = conditions.Contains(null) ? "" : $"\nWHERE {string.Join(" OR ", conditions)}";
             var names = columns.Select(c => c.Name).ToList();
             var target = stamped is null ? names : [stamped, .. names];
@@ -207,79 +276,19 @@ internal static class PostgresBatchWriter
         }
     }
 
-    private static Action<NpgsqlBinaryImporter, T> Text<T>(Func<T, string?> value) => (w, row) =>
-    {
-        if (value(row) is { } text)
-        {
-            w.Write(text, NpgsqlDbType.Text);
-        }
-        else
-        {
-            w.WriteNull();
-        }
-    };
+    private static Action<BinaryCopyRows, T> Text<T>(Func<T, string?> value) => (w, row) => w.Text(value(row));
 
-    private static Action<NpgsqlBinaryImporter, T> BigInt<T>(Func<T, long?> value) => (w, row) =>
-    {
-        if (value(row) is { } number)
-        {
-            w.Write(number, NpgsqlDbType.Bigint);
-        }
-        else
-        {
-            w.WriteNull();
-        }
-    };
+    private static Action<BinaryCopyRows, T> BigInt<T>(Func<T, long?> value) => (w, row) => w.Int64(value(row));
 
-    private static Action<NpgsqlBinaryImporter, T> Int<T>(Func<T, int?> value) => (w, row) =>
-    {
-        if (value(row) is { } number)
-        {
-            w.Write(number, NpgsqlDbType.Integer);
-        }
-        else
-        {
-            w.WriteNull();
-        }
-    };
+    private static Action<BinaryCopyRows, T> Int<T>(Func<T, int?> value) => (w, row) => w.Int32(value(row));
 
-    private static Action<NpgsqlBinaryImporter, T> Small<T>(Func<T, short> value) => (w, row) => w.Write(value(row), NpgsqlDbType.Smallint);
+    private static Action<BinaryCopyRows, T> Small<T>(Func<T, short> value) => (w, row) => w.Int16(value(row));
 
-    private static Action<NpgsqlBinaryImporter, T> Bool<T>(Func<T, bool?> value) => (w, row) =>
-    {
-        if (value(row) is { } flag)
-        {
-            w.Write(flag, NpgsqlDbType.Boolean);
-        }
-        else
-        {
-            w.WriteNull();
-        }
-    };
+    private static Action<BinaryCopyRows, T> Bool<T>(Func<T, bool?> value) => (w, row) => w.Boolean(value(row));
 
     /// <summary>Rounded to nine places (halves away from zero), as the SQLite ledger keeps nano-dollars.</summary>
-    private static Action<NpgsqlBinaryImporter, T> Money<T>(Func<T, decimal?> value) => (w, row) =>
-    {
-        if (value(row) is { } dollars)
-        {
-            w.Write(decimal.Round(dollars, 9, MidpointRounding.AwayFromZero), NpgsqlDbType.Numeric);
-        }
-        else
-        {
-            w.WriteNull();
-        }
-    };
+    private static Action<BinaryCopyRows, T> Money<T>(Func<T, decimal?> value) => (w, row) => w.Numeric(value(row));
 
     /// <summary>Kept to the millisecond, as the SQLite ledger keeps times, so both compare and group alike.</summary>
-    private static Action<NpgsqlBinaryImporter, T> Time<T>(Func<T, DateTimeOffset?> value) => (w, row) =>
-    {
-        if (value(row) is { } at)
-        {
-            w.Write(DateTimeOffset.FromUnixTimeMilliseconds(at.ToUnixTimeMilliseconds()).UtcDateTime, NpgsqlDbType.TimestampTz);
-        }
-        else
-        {
-            w.WriteNull();
-        }
-    };
+    private static Action<BinaryCopyRows, T> Time<T>(Func<T, DateTimeOffset?> value) => (w, row) => w.Timestamp(value(row));
 }

@@ -73,6 +73,15 @@ public sealed class PostgresLedgerTests
     }
 
     [PostgresFact]
+    public async Task Ingest_CommitsInTheBatchSizeThisLedgerPrefers()
+    {
+        var (_, url, _) = await NewDatabaseAsync();
+        await using var ledger = await PostgresLedger.OpenAsync(url, Machine("a"));
+
+        Assert.Equal(10_000, new Tally.Ingest.Ingester(ledger, []).BatchCalls);
+    }
+
+    [PostgresFact]
     public async Task Cursors_AreKeptPerHost()
     {
         var (_, url, _) = await NewDatabaseAsync();

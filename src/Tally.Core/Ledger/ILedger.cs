@@ -18,6 +18,18 @@ public interface ILedger : IAsyncDisposable
     /// <summary>Every cursor of a source, keyed by file path.</summary>
     Task<IReadOnlyDictionary<string, FileCursor>> GetCursorsAsync(string source, CancellationToken cancellationToken = default);
 
+    /// <summary>
+    /// How many records (calls and tool results) an ingest puts in one commit: the ledger's balance
+    /// between what each commit costs and how long the ingester waits before its first commit and
+    /// after its last, when nothing else is left to overlap with the writing.
+    /// </summary>
+    /// <value>
+    /// Default: 50,000, for the SQLite ledger. Calls arrive in random key order, so every commit
+    /// rewrites much of its key index; larger batches rewrite it fewer times (50,000 writes about a
+    /// third less than 20,000 at 1 GB of logs) while keeping memory bounded.
+    /// </value>
+    int PreferredBatchRecords => 50_000;
+
     /// <summary>Writes a batch in one transaction (see <see cref="IngestBatch"/>).</summary>
     Task CommitAsync(IngestBatch batch, CancellationToken cancellationToken = default);
 
