@@ -157,7 +157,7 @@ public static class HotspotsQuery
         private long _truncated;
         private bool _approximate;
 
-        public void Add(ToolResult result, ToolShare share)
+        public void Add(ToolResult result, in ToolShare share)
         {
             _calls++;
             _tokens += share.Tokens;

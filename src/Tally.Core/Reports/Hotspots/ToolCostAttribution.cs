@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Diagnostics;
 using Tally.Model;
 using Tally.Pricing;
 
@@ -79,10 +80,6 @@ public sealed class ToolCostAttribution
         ArgumentNullException.ThrowIfNull(results);
 
         var shares = new ToolShare[results.Count];
-        for (var i = 0; i < shares.Length; i++)
-        {
-            shares[i] = new ToolShare();
-        }
 
         // Each call's readers, as one array of result indexes grouped by call (first[c] to first[c + 1]).
         var readers = new int[results.Count];
@@ -219,8 +216,8 @@ public sealed class ToolCostAttribution
                         {
                             if (parts[k] > 0)
                             {
-                                var share = shares[_live[k].Result];
-                                share.Tokens += new TokenUsage(null, parts[k], null, null, null, null);
+                                ref var share = ref shares[_live[k].Result];
+                                share.Add(new TokenUsage(null, parts[k], null, null, null, null));
                                 if (perToken is { } cost)
                                 {
                                     share.Cost += parts[k] * cost;
@@ -295,8 +292,8 @@ public sealed class ToolCostAttribution
 
         private void Attribute(int result, TokenUsage part, int c)
         {
-            var share = shares[result];
-            share.Tokens += part;
+            ref var share = ref shares[result];
+            share.Add(part);
             if (timeline.Pricing[c].OfPart(part) is { } cost)
             {
                 share.Cost += cost;
@@ -319,8 +316,8 @@ public sealed class ToolCostAttribution
                     continue;
                 }
 
-                var share = shares[result];
-                share.Tokens += new TokenUsage(null, tokens * carriedCalls, null, null, null, null);
+                ref var share = ref shares[result];
+                share.Add(new TokenUsage(null, tokens * carriedCalls, null, null, null, null));
                 share.Cost += tokens * (_carried.CostPerToken - since.CostPerToken);
                 share.Priced |= carriedCalls > _carried.UnpricedCalls - since.UnpricedCalls;
                 share.Unpriced |= _carried.UnpricedCalls > since.UnpricedCalls;
@@ -432,21 +429,63 @@ public sealed class ToolCostAttribution
     private static long? Minus(long? total, long? part) => total is { } t ? t - (part ?? 0) : null;
 }
 
-/// <summary>What one tool result was attributed.</summary>
-public sealed class ToolShare
+/// <summary>What one tool result was attributed (a value, kept in one array for every result).</summary>
+public struct ToolShare
 {
+    // Attribution moves only input, cache reads and cache writes; a bucket never given stays null.
+    private long _input;
+    private long _cacheRead;
+    private long _cacheWrite5m;
+    private long _cacheWrite1h;
+    private Buckets _given;
+
+    [Flags]
+    private enum Buckets : byte
+    {
+        None = 0,
+        Input = 1,
+        CacheRead = 2,
+        CacheWrite5m = 4,
+        CacheWrite1h = 8,
+    }
+
     /// <summary>The tokens it caused: fresh input and cache writes where it was read, cache reads after.</summary>
-    public TokenUsage Tokens { get; internal set; }
+    public readonly TokenUsage Tokens => new(
+        _given.HasFlag(Buckets.Input) ? _input : null,
+        _given.HasFlag(Buckets.CacheRead) ? _cacheRead : null,
+        _given.HasFlag(Buckets.CacheWrite5m) ? _cacheWrite5m : null,
+        _given.HasFlag(Buckets.CacheWrite1h) ? _cacheWrite1h : null,
+        null,
+        null);
 
     /// <summary>The cost of <see cref="Tokens"/> over the priced calls.</summary>
-    public decimal Cost { get; internal set; }
+    public decimal Cost { readonly get; internal set; }
 
     /// <summary>Whether any of its tokens fell on a priced call (else <see cref="Cost"/> means nothing).</summary>
-    public bool Priced { get; internal set; }
+    public bool Priced { readonly get; internal set; }
 
     /// <summary>Whether some of its tokens fell on calls that could not be priced.</summary>
-    public bool Unpriced { get; internal set; }
+    public bool Unpriced { readonly get; internal set; }
 
     /// <summary>Whether its reader was guessed or its share split evenly for want of sizes.</summary>
-    public bool Approximate { get; internal set; }
+    public bool Approximate { readonly get; internal set; }
+
+    /// <summary>Adds tokens, bucket by bucket, as <see cref="TokenUsage"/>'s sum does (null + null stays null).</summary>
+    internal void Add(TokenUsage part)
+    {
+        Debug.Assert(part.Output is null && part.Reasoning is null, "Attribution never moves output.");
+        Add(part.Input, ref _input, Buckets.Input);
+        Add(part.CacheRead, ref _cacheRead, Buckets.CacheRead);
+        Add(part.CacheWrite5m, ref _cacheWrite5m, Buckets.CacheWrite5m);
+        Add(part.CacheWrite1h, ref _cacheWrite1h, Buckets.CacheWrite1h);
+    }
+
+    private void Add(long? count, ref long bucket, Buckets flag)
+    {
+        if (count is { } value)
+        {
+            bucket += value;
+            _given |= flag;
+        }
+    }
 }
