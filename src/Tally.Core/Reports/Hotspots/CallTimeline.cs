@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using Tally.Model;
 using Tally.Pricing;
 
@@ -52,43 +53,41 @@ internal sealed class CallTimeline
         ArgumentNullException.ThrowIfNull(prices);
 
         var timeline = new CallTimeline(calls);
-        var total = TokenUsage.None;
-        decimal totalCost = 0;
-        var anyPriced = false;
-        long unpriced = 0;
+
+        // Pricing is the costly part and the same for every call: it runs over the cores, each
+        // range of calls with its own sums (decimal sums are exact, so their order is free),
+        // beside the indexing of the calls and the gathering of their conversations.
+        var sums = new List<(TokenUsage Tokens, decimal Cost, bool AnyPriced, long Unpriced)>();
         var byLane = new Dictionary<(string, string, string?, bool), List<int>>();
-        for (var i = 0; i < calls.Count; i++)
+        Parallel.Invoke(() => Parallel.ForEach(Partitioner.Create(0, calls.Count), range =>
         {
-            var call = calls[i];
-            if (!timeline._index.TryGetValue(call.Source, out var keys))
+            var tokens = TokenUsage.None;
+            decimal cost = 0;
+            var anyPriced = false;
+            long unpriced = 0;
+            for (var i = range.Item1; i < range.Item2; i++)
             {
-                timeline._index[call.Source] = keys = new Dictionary<string, int>(StringComparer.Ordinal);
+                tokens += calls[i].Usage;
+                timeline.Pricing[i] = CallPricing.Of(calls[i], prices, costMode);
+                if (timeline.Pricing[i].Cost is { } callCost)
+                {
+                    cost += callCost;
+                    anyPriced = true;
+                }
+                else
+                {
+                    unpriced++;
+                }
             }
 
-            keys[call.CallKey] = i;
-            total += call.Usage;
-            timeline.Pricing[i] = CallPricing.Of(call, prices, costMode);
-            if (timeline.Pricing[i].Cost is { } cost)
+            lock (sums)
             {
-                totalCost += cost;
-                anyPriced = true;
+                sums.Add((tokens, cost, anyPriced, unpriced));
             }
-            else
-            {
-                unpriced++;
-            }
-
-            var lane = (call.Source, call.SessionId, call.Agent, call.IsSidechain);
-            if (!byLane.TryGetValue(lane, out var conversation))
-            {
-                byLane[lane] = conversation = [];
-            }
-
-            conversation.Add(i);
-        }
+        }), () => IndexAndGather(timeline, byLane));
 
         var conversations = byLane.Values.ToList();
-        foreach (var conversation in conversations)
+        Parallel.ForEach(conversations, conversation =>
         {
             conversation.Sort((a, b) =>
             {
@@ -99,13 +98,35 @@ internal sealed class CallTimeline
             {
                 timeline.Next[conversation[k]] = k + 1 < conversation.Count ? conversation[k + 1] : -1;
             }
-        }
+        });
 
         timeline.Conversations = conversations;
-        timeline.TotalTokens = total;
-        timeline.TotalCost = anyPriced ? totalCost : null;
-        timeline.UnpricedCalls = unpriced;
+        timeline.TotalTokens = sums.Aggregate(TokenUsage.None, (total, part) => total + part.Tokens);
+        timeline.TotalCost = sums.Any(part => part.AnyPriced) ? sums.Sum(part => part.Cost) : null;
+        timeline.UnpricedCalls = sums.Sum(part => part.Unpriced);
         return timeline;
+    }
+
+    private static void IndexAndGather(CallTimeline timeline, Dictionary<(string, string, string?, bool), List<int>> byLane)
+    {
+        var calls = timeline.Calls;
+        for (var i = 0; i < calls.Count; i++)
+        {
+            var call = calls[i];
+            if (!timeline._index.TryGetValue(call.Source, out var keys))
+            {
+                timeline._index[call.Source] = keys = new Dictionary<string, int>(StringComparer.Ordinal);
+            }
+
+            keys[call.CallKey] = i;
+            var lane = (call.Source, call.SessionId, call.Agent, call.IsSidechain);
+            if (!byLane.TryGetValue(lane, out var conversation))
+            {
+                byLane[lane] = conversation = [];
+            }
+
+            conversation.Add(i);
+        }
     }
 
     /// <summary>The index of the call with this key, or −1 when it is not in the timeline.</summary>
