@@ -13,10 +13,10 @@ namespace Tally.Ledger.Sqlite;
 /// </summary>
 /// <remarks>
 /// <para>Runs inside whatever transaction the connection has open; not thread-safe.</para>
-/// <para>The column accessors, called for every column of every row a report reads, go straight
-/// to the native library on the statement's raw handle (<see cref="NativeColumns"/>): through
-/// SQLitePCL each call also counts a reference on the statement's safe handle up and down, which
-/// cost as much as the read itself.</para>
+/// <para>Steps, binds and column reads, called for every value of every row an ingest writes or a
+/// report reads, go straight to the native library on the statement's raw handle
+/// (<see cref="NativeStatement"/>): through SQLitePCL each call also counts a reference on the
+/// statement's safe handle up and down, which cost as much as the read itself.</para>
 /// </remarks>
 internal sealed class PreparedStatement : IDisposable
 {
@@ -46,9 +46,9 @@ internal sealed class PreparedStatement : IDisposable
             return;
         }
 
-        var rc = value.IsNull ? raw.sqlite3_bind_null(_statement, index)
+        var rc = value.IsNull ? NativeStatement.sqlite3_bind_null(_handle, index)
             : value.Text is { } text ? BindText(index, text)
-            : raw.sqlite3_bind_int64(_statement, index, value.Integer);
+            : NativeStatement.sqlite3_bind_int64(_handle, index, value.Integer);
         SqliteException.ThrowExceptionForRC(rc, _database);
         _bound[index] = value;
     }
@@ -57,7 +57,7 @@ internal sealed class PreparedStatement : IDisposable
     /// <exception cref="SqliteException">SQLite refused the row (a constraint, a full disk, ...).</exception>
     public void Execute()
     {
-        var rc = raw.sqlite3_step(_statement);
+        var rc = NativeStatement.sqlite3_step(_handle);
         if (rc != raw.SQLITE_DONE)
         {
             // Read the message before reset, which would report the error again in its own name.
@@ -67,11 +67,11 @@ internal sealed class PreparedStatement : IDisposable
             }
             finally
             {
-                raw.sqlite3_reset(_statement);
+                _ = NativeStatement.sqlite3_reset(_handle); // it repeats the step's error, just reported
             }
         }
 
-        raw.sqlite3_reset(_statement);
+        _ = NativeStatement.sqlite3_reset(_handle); // after a step that succeeded, it cannot fail
     }
 
     /// <summary>The position of a named parameter (<c>$since</c>), for <see cref="Bind"/>.</summary>
@@ -81,7 +81,7 @@ internal sealed class PreparedStatement : IDisposable
     /// <exception cref="SqliteException">SQLite failed the query.</exception>
     public bool Step()
     {
-        var rc = raw.sqlite3_step(_statement);
+        var rc = NativeStatement.sqlite3_step(_handle);
         if (rc == raw.SQLITE_ROW)
         {
             return true;
@@ -95,9 +95,9 @@ internal sealed class PreparedStatement : IDisposable
         return false;
     }
 
-    public bool IsNull(int column) => NativeColumns.sqlite3_column_type(_handle, column) == raw.SQLITE_NULL;
+    public bool IsNull(int column) => NativeStatement.sqlite3_column_type(_handle, column) == raw.SQLITE_NULL;
 
-    public long Int64(int column) => NativeColumns.sqlite3_column_int64(_handle, column);
+    public long Int64(int column) => NativeStatement.sqlite3_column_int64(_handle, column);
 
     public long? NullableInt64(int column) => IsNull(column) ? null : Int64(column);
 
@@ -105,13 +105,13 @@ internal sealed class PreparedStatement : IDisposable
     public unsafe ReadOnlySpan<byte> Utf8(int column)
     {
         // The pointer first, then the length: the order SQLite documents as safe.
-        var bytes = NativeColumns.sqlite3_column_blob(_handle, column);
-        return bytes == 0 ? [] : new ReadOnlySpan<byte>((void*)bytes, NativeColumns.sqlite3_column_bytes(_handle, column));
+        var bytes = NativeStatement.sqlite3_column_blob(_handle, column);
+        return bytes == 0 ? [] : new ReadOnlySpan<byte>((void*)bytes, NativeStatement.sqlite3_column_bytes(_handle, column));
     }
 
     public void Dispose() => _statement.Dispose();
 
-    private int BindText(int index, string text)
+    private unsafe int BindText(int index, string text)
     {
         // Encoding into a reused buffer spares the string overload's allocation per value;
         // SQLite copies the bytes (SQLITE_TRANSIENT), so the buffer is free again at once.
@@ -122,18 +122,40 @@ internal sealed class PreparedStatement : IDisposable
         }
 
         var written = Encoding.UTF8.GetBytes(text, _utf8);
-        return raw.sqlite3_bind_text(_statement, index, _utf8.AsSpan(0, written));
+        fixed (byte* bytes = _utf8)
+        {
+            return NativeStatement.sqlite3_bind_text(_handle, index, bytes, written, NativeStatement.Transient);
+        }
     }
 }
 
 /// <summary>
-/// The column reads of SQLite's C API, bound to the same native library that SQLitePCL loads
-/// (<c>e_sqlite3</c>) but on a raw statement pointer. They neither block nor call back into .NET,
-/// so they skip the switch to preemptive mode too.
+/// The statement calls of SQLite's C API that run per row and per value, bound to the same native
+/// library that SQLitePCL loads (<c>e_sqlite3</c>) but on a raw statement pointer. The column reads
+/// and binds neither block nor call back into .NET, so they skip the switch to preemptive mode
+/// too; a step may wait for the disk or a lock, so it does not.
 /// </summary>
-internal static partial class NativeColumns
+internal static unsafe partial class NativeStatement
 {
     private const string Library = "e_sqlite3";
+
+    /// <summary><c>SQLITE_TRANSIENT</c>: SQLite copies bound bytes before the call returns.</summary>
+    public static readonly nint Transient = -1;
+
+    [LibraryImport(Library)]
+    public static partial int sqlite3_step(nint statement);
+
+    [LibraryImport(Library)]
+    public static partial int sqlite3_reset(nint statement);
+
+    [LibraryImport(Library), SuppressGCTransition]
+    public static partial int sqlite3_bind_null(nint statement, int index);
+
+    [LibraryImport(Library), SuppressGCTransition]
+    public static partial int sqlite3_bind_int64(nint statement, int index, long value);
+
+    [LibraryImport(Library), SuppressGCTransition]
+    public static partial int sqlite3_bind_text(nint statement, int index, byte* text, int length, nint destructor);
 
     [LibraryImport(Library), SuppressGCTransition]
     public static partial int sqlite3_column_type(nint statement, int column);
