@@ -40,12 +40,12 @@ internal sealed class TestLedger : ILedger
         Commits++;
         foreach (var call in batch.Calls)
         {
-            _calls.AddOrUpdate((call.Source, call.CallKey), call, (_, old) => call.Completeness > old.Completeness ? call : old);
+            _calls.AddOrUpdate((call.Source, call.CallKey), call, (_, old) => RecordMerge.Merge(old, call));
         }
 
         foreach (var result in batch.ToolResults)
         {
-            _toolResults.AddOrUpdate((result.Source, result.ToolUseId), result, (_, old) => Merge(old, result));
+            _toolResults.AddOrUpdate((result.Source, result.ToolUseId), result, (_, old) => RecordMerge.Merge(old, result));
         }
 
         foreach (var cursor in batch.Cursors)
@@ -126,18 +126,6 @@ internal sealed class TestLedger : ILedger
     public Task<LedgerStatistics> GetStatisticsAsync(CancellationToken cancellationToken = default) =>
         Task.FromResult(new LedgerStatistics(
             Location, 1, _calls.Values.GroupBy(c => c.Source).ToDictionary(g => g.Key, g => (long)g.Count()), 0, _cursors.Count, _cursors.Values.Sum(c => c.LinesSkipped)));
-
-    private static ToolResult Merge(ToolResult old, ToolResult next) => old with
-    {
-        CallKey = old.CallKey ?? next.CallKey,
-        Name = old.Name ?? next.Name,
-        Target = old.Target ?? next.Target,
-        Timestamp = old.Timestamp ?? next.Timestamp,
-        OutputBytes = old.OutputBytes ?? next.OutputBytes,
-        Truncated = old.Truncated ?? next.Truncated,
-        IsError = old.IsError ?? next.IsError,
-        ConsumerCallKey = old.ConsumerCallKey ?? next.ConsumerCallKey,
-    };
 
     public ValueTask DisposeAsync() => ValueTask.CompletedTask;
 }
