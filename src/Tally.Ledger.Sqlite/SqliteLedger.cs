@@ -101,20 +101,9 @@ public sealed class SqliteLedger : ILedger
             Directory.CreateDirectory(directory);
         }
 
-        var connection = new SqliteConnection(ConnectionString(fullPath, SqliteOpenMode.ReadWriteCreate));
-        try
-        {
-            await connection.OpenAsync(cancellationToken).ConfigureAwait(false);
-            cancellationToken.ThrowIfCancellationRequested();
-            Configure(connection);
-            SqliteSchema.Migrate(connection, fullPath);
-            return new SqliteLedger(fullPath, connection);
-        }
-        catch
-        {
-            await connection.DisposeAsync().ConfigureAwait(false);
-            throw;
-        }
+        var connection = await OpenConnectionAsync(
+            fullPath, SqliteOpenMode.ReadWriteCreate, c => SqliteSchema.Migrate(c, fullPath), cancellationToken).ConfigureAwait(false);
+        return new SqliteLedger(fullPath, connection);
     }
 
     /// <inheritdoc />
@@ -268,7 +257,7 @@ public sealed class SqliteLedger : ILedger
             _readers.TryPop(out reader);
         }
 
-        reader ??= await OpenReaderAsync(cancellationToken).ConfigureAwait(false);
+        reader ??= await OpenConnectionAsync(Location, SqliteOpenMode.ReadOnly, prepare: null, cancellationToken).ConfigureAwait(false);
         List<T> records;
         try
         {
@@ -291,27 +280,6 @@ public sealed class SqliteLedger : ILedger
         foreach (var record in records)
         {
             yield return record;
-        }
-    }
-
-    private async Task<SqliteConnection> OpenReaderAsync(CancellationToken cancellationToken)
-    {
-        var connection = new SqliteConnection(ConnectionString(Location, SqliteOpenMode.ReadOnly));
-        try
-        {
-            await connection.OpenAsync(cancellationToken).ConfigureAwait(false);
-            using var command = connection.CreateCommand();
-            command.CommandText = $"""
-                PRAGMA busy_timeout = {(long)BusyTimeout.TotalMilliseconds};
-                PRAGMA mmap_size = {MemoryMapBytes};
-                """;
-            command.ExecuteNonQuery();
-            return connection;
-        }
-        catch
-        {
-            await connection.DisposeAsync().ConfigureAwait(false);
-            throw;
         }
     }
 
@@ -431,7 +399,27 @@ public sealed class SqliteLedger : ILedger
         DefaultTimeout = (int)BusyTimeout.TotalSeconds,
     }.ToString();
 
-    private static void Configure(SqliteConnection connection)
+    // Opens a connection with its settings and runs prepare on it; nothing stays open if either fails.
+    private static async Task<SqliteConnection> OpenConnectionAsync(
+        string path, SqliteOpenMode mode, Action<SqliteConnection>? prepare, CancellationToken cancellationToken)
+    {
+        var connection = new SqliteConnection(ConnectionString(path, mode));
+        try
+        {
+            await connection.OpenAsync(cancellationToken).ConfigureAwait(false);
+            cancellationToken.ThrowIfCancellationRequested();
+            Configure(connection, writes: mode != SqliteOpenMode.ReadOnly);
+            prepare?.Invoke(connection);
+            return connection;
+        }
+        catch
+        {
+            await connection.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
+    }
+
+    private static void Configure(SqliteConnection connection, bool writes)
     {
         using var command = connection.CreateCommand();
         // busy_timeout first: switching to WAL needs a lock that another opener may hold.
@@ -439,13 +427,19 @@ public sealed class SqliteLedger : ILedger
         // large pages make bulk upserts and full scans markedly faster than the 4 KiB default.
         // Reads through a memory map skip the copy of every page into SQLite's cache, which is
         // most of a summary's time; the ledger is never truncated under a reader (no VACUUM),
-        // the one case where a map is unsafe.
+        // the one case where a map is unsafe. A read-only connection needs only the timeout and
+        // the map.
+        var writerSettings = writes
+            ? $"""
+                PRAGMA page_size = {PageSize};
+                PRAGMA journal_mode = WAL;
+                PRAGMA synchronous = NORMAL;
+                PRAGMA cache_size = -{CacheKibibytes};
+                """
+            : "";
         command.CommandText = $"""
             PRAGMA busy_timeout = {(long)BusyTimeout.TotalMilliseconds};
-            PRAGMA page_size = {PageSize};
-            PRAGMA journal_mode = WAL;
-            PRAGMA synchronous = NORMAL;
-            PRAGMA cache_size = -{CacheKibibytes};
+            {writerSettings}
             PRAGMA mmap_size = {MemoryMapBytes};
             """;
         command.ExecuteNonQuery();
