@@ -20,12 +20,7 @@ public static class BlocksQuery
     {
         ArgumentNullException.ThrowIfNull(ledger);
         ArgumentNullException.ThrowIfNull(options);
-        var calls = new List<LlmCall>();
-        await foreach (var call in ledger.ReadCallsAsync(options.Filter, cancellationToken).ConfigureAwait(false))
-        {
-            calls.Add(call);
-        }
-
+        var calls = await ledger.ReadCallsAsync(options.Filter, cancellationToken).ToListAsync(cancellationToken).ConfigureAwait(false);
         return Build(calls, prices, options);
     }
 

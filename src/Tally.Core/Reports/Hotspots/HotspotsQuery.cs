@@ -26,22 +26,11 @@ public static class HotspotsQuery
         // The calls and the results are read at once, and the calls are priced and put in order
         // while the results are still coming: on two cores the report waits for the longer read.
         var timeline = Task.Run(
-            async () => CallTimeline.Of(await ReadAllAsync(ledger.ReadCallsAsync(options.Filter, cancellationToken)).ConfigureAwait(false), prices, options.CostMode),
+            async () => CallTimeline.Of(await ledger.ReadCallsAsync(options.Filter, cancellationToken).ToListAsync(cancellationToken).ConfigureAwait(false), prices, options.CostMode),
             cancellationToken);
-        var results = Task.Run(() => ReadAllAsync(ledger.ReadToolResultsAsync(options.Filter, cancellationToken)), cancellationToken);
+        var results = Task.Run(() => ledger.ReadToolResultsAsync(options.Filter, cancellationToken).ToListAsync(cancellationToken).AsTask(), cancellationToken);
         await Task.WhenAll(timeline, results).ConfigureAwait(false);
         return Build(await timeline.ConfigureAwait(false), await results.ConfigureAwait(false), options);
-    }
-
-    private static async Task<List<T>> ReadAllAsync<T>(IAsyncEnumerable<T> records)
-    {
-        var all = new List<T>();
-        await foreach (var record in records.ConfigureAwait(false))
-        {
-            all.Add(record);
-        }
-
-        return all;
     }
 
     /// <summary>Builds the report from records already read.</summary>
