@@ -5,12 +5,13 @@ using Tally.Sources.JsonLines;
 namespace Tally.Sources.ClaudeCode;
 
 /// <summary>
-/// Reads one transcript line with <see cref="Utf8JsonReader"/> straight over its bytes and fills a
+/// Reads one transcript line with a <see cref="LineJsonReader"/> straight over its bytes and fills a
 /// <see cref="ClaudeRow"/>: no document, and no strings for the fields it only passes over.
 /// </summary>
 /// <remarks>
 /// Property names are matched as bytes in any order. Values the reader does not use are skipped
-/// token by token, never decoded. Two shortcuts stop a parse early: in a user row, the
+/// token by token, never decoded, and long strings (text, tool output) are passed over with a
+/// search for their closing quote. Two shortcuts stop a parse early: in a user row, the
 /// <c>toolUseResult</c> object (a second copy of the tool output, often the largest part of the
 /// line) is not tokenized when everything the reader needs was already seen before it, as Claude
 /// Code writes it; and a row of another type (progress, system, …) stops at its <c>type</c> unless
@@ -72,7 +73,7 @@ internal static class ClaudeRowParser
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static string? ParseTopLevel(ReadOnlySpan<byte> line, ClaudeRow row, bool linkOnly, bool needLinks)
     {
-        var reader = new Utf8JsonReader(line, Options);
+        var reader = new LineJsonReader(line, Options);
         if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject)
         {
             return "not a JSON object";
@@ -205,7 +206,7 @@ internal static class ClaudeRowParser
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static string? ParseMessage(ref Utf8JsonReader reader, ClaudeRow row, byte[] nameBuffer)
+    private static string? ParseMessage(ref LineJsonReader reader, ClaudeRow row, byte[] nameBuffer)
     {
         while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
         {
@@ -263,7 +264,7 @@ internal static class ClaudeRowParser
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static string? ParseUsage(ref Utf8JsonReader reader, ClaudeRow row, byte[] nameBuffer)
+    private static string? ParseUsage(ref LineJsonReader reader, ClaudeRow row, byte[] nameBuffer)
     {
         while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
         {
@@ -313,7 +314,7 @@ internal static class ClaudeRowParser
         return null;
     }
 
-    private static string? ParseCacheCreation(ref Utf8JsonReader reader, ClaudeRow row, byte[] nameBuffer)
+    private static string? ParseCacheCreation(ref LineJsonReader reader, ClaudeRow row, byte[] nameBuffer)
     {
         while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
         {
@@ -343,7 +344,7 @@ internal static class ClaudeRowParser
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static string? ParseContent(ref Utf8JsonReader reader, ClaudeRow row, byte[] nameBuffer)
+    private static string? ParseContent(ref LineJsonReader reader, ClaudeRow row, byte[] nameBuffer)
     {
         while (reader.Read() && reader.TokenType != JsonTokenType.EndArray)
         {
@@ -371,7 +372,7 @@ internal static class ClaudeRowParser
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static string? ParseBlock(ref Utf8JsonReader reader, ClaudeRow row, byte[] nameBuffer)
+    private static string? ParseBlock(ref LineJsonReader reader, ClaudeRow row, byte[] nameBuffer)
     {
         var kind = BlockKind.Other;
         var toolUse = new ClaudeToolUseBlock
@@ -451,7 +452,7 @@ internal static class ClaudeRowParser
 
     // Only string values can be targets; a value of another type is passed over.
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void ParseToolInput(ref Utf8JsonReader reader, ClaudeRow row, byte[] nameBuffer, ref ClaudeToolUseBlock block)
+    private static void ParseToolInput(ref LineJsonReader reader, ClaudeRow row, byte[] nameBuffer, ref ClaudeToolUseBlock block)
     {
         while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
         {
@@ -510,7 +511,7 @@ internal static class ClaudeRowParser
     /// the wrong reason. Any other value (null, a number) counts 0.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void MeasureResultContent(ref Utf8JsonReader reader, byte[] nameBuffer, out long bytes, out bool truncated)
+    private static void MeasureResultContent(ref LineJsonReader reader, byte[] nameBuffer, out long bytes, out bool truncated)
     {
         bytes = 0;
         truncated = false;
@@ -565,14 +566,14 @@ internal static class ClaudeRowParser
         }
     }
 
-    private static void MeasureString(ref Utf8JsonReader reader, ref long bytes, ref bool truncated)
+    private static void MeasureString(ref LineJsonReader reader, ref long bytes, ref bool truncated)
     {
         var raw = reader.ValueSpan;
         bytes += reader.ValueIsEscaped ? JsonStringLength.Unescaped(raw) : raw.Length;
         truncated |= ClaudeTruncationMarkers.IsTruncated(raw);
     }
 
-    private static string? ReadCount(ref Utf8JsonReader reader, out long? value, string field)
+    private static string? ReadCount(ref LineJsonReader reader, out long? value, string field)
     {
         value = null;
         switch (reader.TokenType)
@@ -595,7 +596,7 @@ internal static class ClaudeRowParser
         }
     }
 
-    private static string? ReadString(ref Utf8JsonReader reader, ClaudeRow row, out Utf8Slice slice, string field)
+    private static string? ReadString(ref LineJsonReader reader, ClaudeRow row, out Utf8Slice slice, string field)
     {
         slice = Utf8Slice.None;
         switch (reader.TokenType)
@@ -611,7 +612,7 @@ internal static class ClaudeRowParser
         }
     }
 
-    private static Utf8Slice Capture(ref Utf8JsonReader reader, ClaudeRow row)
+    private static Utf8Slice Capture(ref LineJsonReader reader, ClaudeRow row)
     {
         if (!reader.ValueIsEscaped)
         {
@@ -626,7 +627,7 @@ internal static class ClaudeRowParser
     }
 
     // Claude Code never escapes property names, but a hand-edited file might.
-    private static ReadOnlySpan<byte> PropertyName(ref Utf8JsonReader reader, byte[] buffer)
+    private static ReadOnlySpan<byte> PropertyName(ref LineJsonReader reader, byte[] buffer)
     {
         if (!reader.ValueIsEscaped)
         {
