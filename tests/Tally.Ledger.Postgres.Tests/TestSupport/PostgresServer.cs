@@ -22,6 +22,8 @@ internal sealed class PostgresServer
 {
     public const string InstallHint = "PostgreSQL server binaries (initdb, pg_ctl) not found: install them (Debian/Ubuntu: apt-get install postgresql) to run the team-ledger tests.";
 
+    private const string RootPrefix = "tally-pg-";
+
     private static readonly Lazy<string?> Binaries = new(FindBinaries);
     private static readonly Lazy<Task<PostgresServer>> Started = new(StartAsync);
 
@@ -75,7 +77,8 @@ internal sealed class PostgresServer
     private static async Task<PostgresServer> StartAsync()
     {
         var bin = Binaries.Value ?? throw new InvalidOperationException(InstallHint + " (CI=true: the team-ledger tests must run, so this is a failure.)");
-        var root = Directory.CreateTempSubdirectory("tally-pg-").FullName;
+        DeleteStoppedServers();
+        var root = Directory.CreateTempSubdirectory(RootPrefix).FullName;
         var asPostgresUser = Environment.UserName == "root";
         var server = new PostgresServer(root, FreePort(), asPostgresUser);
         if (asPostgresUser)
@@ -88,6 +91,33 @@ internal sealed class PostgresServer
         await server.RunAsServerUserAsync(Path.Combine(bin, "pg_ctl"), ["start", "-D", server._data, "-w", "-t", "60", "-l", Path.Combine(root, "server.log"), "-o", settings]);
         AppDomain.CurrentDomain.ProcessExit += (_, _) => server.Stop(bin);
         return server;
+    }
+
+    /// <summary>
+    /// Deletes the folders of earlier runs' servers that are no longer running (no
+    /// <c>postmaster.pid</c>) and were made over an hour ago, so not one that a test run beside this
+    /// one is setting up: a test host that is ended before its exit handler finishes the delete
+    /// leaves a cluster of several hundred MiB behind.
+    /// </summary>
+    private static void DeleteStoppedServers()
+    {
+        var settingUp = DateTime.UtcNow.AddHours(-1);
+        foreach (var root in Directory.EnumerateDirectories(Path.GetTempPath(), RootPrefix + "*"))
+        {
+            if (File.Exists(Path.Combine(root, "data", "postmaster.pid")) || Directory.GetCreationTimeUtc(root) > settingUp)
+            {
+                continue;
+            }
+
+            try
+            {
+                Directory.Delete(root, recursive: true);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                // Another user's, or going away under us: not ours to mind.
+            }
+        }
     }
 
     private void Stop(string bin)
