@@ -157,19 +157,30 @@ public sealed class SqliteLedger : ILedger
             return;
         }
 
+        await using var transaction = await BeginAsync(cancellationToken).ConfigureAwait(false);
+        await transaction.WriteAsync(batch, cancellationToken).ConfigureAwait(false);
+        await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <inheritdoc />
+    /// <remarks>
+    /// A <c>BEGIN IMMEDIATE</c> transaction: each part is upserted as it is written, and the ledger's
+    /// write lock (and this connection) is held until the transaction commits or is disposed, which
+    /// rolls back every part. Another process's writer waits for it up to <see cref="BusyTimeout"/>.
+    /// </remarks>
+    public async Task<ILedgerTransaction> BeginAsync(CancellationToken cancellationToken = default)
+    {
         await EnterAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            // Disposing an uncommitted transaction rolls it back.
-            using var transaction = _connection.BeginTransaction(deferred: false);
+            var transaction = _connection.BeginTransaction(deferred: false);
             _writer ??= new SqliteBatchWriter(_connection);
-            _writer.Write(batch, cancellationToken);
-            cancellationToken.ThrowIfCancellationRequested();
-            transaction.Commit();
+            return new WriteTransaction(this, transaction);
         }
-        finally
+        catch
         {
             _gate.Release();
+            throw;
         }
     }
 
@@ -443,6 +454,46 @@ public sealed class SqliteLedger : ILedger
             PRAGMA mmap_size = {MemoryMapBytes};
             """;
         command.ExecuteNonQuery();
+    }
+
+    /// <summary>An open write transaction; it holds the gate until it ends.</summary>
+    private sealed class WriteTransaction(SqliteLedger ledger, SqliteTransaction transaction) : ILedgerTransaction
+    {
+        private bool _ended;
+
+        public Task WriteAsync(IngestBatch part, CancellationToken cancellationToken = default)
+        {
+            ArgumentNullException.ThrowIfNull(part);
+            ObjectDisposedException.ThrowIf(_ended, this);
+            ledger._writer!.Write(part, cancellationToken);
+            return Task.CompletedTask;
+        }
+
+        public Task CommitAsync(CancellationToken cancellationToken = default)
+        {
+            ObjectDisposedException.ThrowIf(_ended, this);
+            cancellationToken.ThrowIfCancellationRequested();
+            transaction.Commit();
+            End();
+            return Task.CompletedTask;
+        }
+
+        public ValueTask DisposeAsync()
+        {
+            if (!_ended)
+            {
+                End(); // disposing an uncommitted transaction rolls it back
+            }
+
+            return ValueTask.CompletedTask;
+        }
+
+        private void End()
+        {
+            _ended = true;
+            transaction.Dispose();
+            ledger._gate.Release();
+        }
     }
 
     private async Task EnterAsync(CancellationToken cancellationToken)

@@ -85,9 +85,9 @@ public sealed class Ingester
         var results = Channel.CreateBounded<(FileWork Work, FileReadResult Result, FileCursor? Cursor)>(
             new BoundedChannelOptions(Math.Max(2, Parallelism * 2)) { SingleReader = true });
 
-        // One slot per core. Readers take one per file; a commit takes one for its duration, so the
-        // writer gets a core of its own instead of a third of two. Otherwise the readers outrun it
-        // and, once they finish, its backlog runs on one core while the other idles.
+        // One slot per core. Readers take one per file and the writer one per file it stores, so the
+        // writer gets a core when it has work instead of a third of two. Otherwise the readers
+        // outrun it and, once they finish, its backlog runs on one core while the other idles.
         var parallelism = Math.Max(1, Parallelism);
         var slots = new SemaphoreSlim(parallelism); // no wait handle is ever made, so nothing to dispose
         using var readersCancel = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
@@ -115,60 +115,62 @@ public sealed class Ingester
             TaskContinuationOptions.ExecuteSynchronously,
             TaskScheduler.Default);
 
-        // Commits run on their own task, one batch at a time, while the next batch fills: reading
-        // and writing overlap instead of taking turns.
-        var commits = Channel.CreateBounded<IngestBatch>(new BoundedChannelOptions(1) { SingleReader = true, SingleWriter = true });
-        var writer = Task.Run(async () =>
-        {
-            await foreach (var full in commits.Reader.ReadAllAsync(cancellationToken).ConfigureAwait(false))
-            {
-                await slots.WaitAsync(cancellationToken).ConfigureAwait(false);
-                try
-                {
-                    await _ledger.CommitAsync(full, cancellationToken).ConfigureAwait(false);
-                }
-                finally
-                {
-                    slots.Release();
-                }
-            }
-        }, cancellationToken);
-
-        var batch = new IngestBatch();
+        // Each file's records go into the open transaction as they arrive, so the ledger stores
+        // them while the readers go on, and the last commit has little left to do.
+        ILedgerTransaction? transaction = null;
+        var records = 0;
         try
         {
             await foreach (var (item, result, cursor) in results.Reader.ReadAllAsync(cancellationToken).ConfigureAwait(false))
             {
-                batch.Calls.AddRange(result.Calls);
-                batch.ToolResults.AddRange(result.ToolResults);
-                if (cursor is not null)
-                {
-                    batch.Cursors.Add(cursor);
-                }
-
                 skipped.AddRange(result.Skipped);
                 filesDone++;
                 bytesDone += item.File.Size;
-                if (batch.Calls.Count + batch.ToolResults.Count >= BatchCalls)
+                var part = new IngestBatch();
+                part.Calls.AddRange(result.Calls);
+                part.ToolResults.AddRange(result.ToolResults);
+                if (cursor is not null)
                 {
-                    await SendAsync(commits, batch, writer, cancellationToken).ConfigureAwait(false);
-                    batch = new IngestBatch();
+                    part.Cursors.Add(cursor);
+                }
+
+                if (!part.IsEmpty)
+                {
+                    await slots.WaitAsync(cancellationToken).ConfigureAwait(false);
+                    try
+                    {
+                        transaction ??= await _ledger.BeginAsync(cancellationToken).ConfigureAwait(false);
+                        await transaction.WriteAsync(part, cancellationToken).ConfigureAwait(false);
+                        records += part.Calls.Count + part.ToolResults.Count;
+                        if (records >= BatchCalls)
+                        {
+                            await CommitAsync(transaction, cancellationToken).ConfigureAwait(false);
+                            transaction = null;
+                            records = 0;
+                        }
+                    }
+                    finally
+                    {
+                        slots.Release();
+                    }
                 }
 
                 progress?.Report(new IngestProgress(filesDone, work.Count, bytesDone, totalBytes));
             }
 
-            if (!batch.IsEmpty)
+            if (transaction is not null)
             {
-                await SendAsync(commits, batch, writer, cancellationToken).ConfigureAwait(false);
+                await CommitAsync(transaction, cancellationToken).ConfigureAwait(false);
+                transaction = null;
             }
-
-            commits.Writer.Complete();
-            await writer.ConfigureAwait(false);
         }
         finally
         {
-            commits.Writer.TryComplete();
+            if (transaction is not null)
+            {
+                await transaction.DisposeAsync().ConfigureAwait(false); // rolls back what a failure or cancellation left uncommitted
+            }
+
             await readersCancel.CancelAsync().ConfigureAwait(false);
             await readersDone.ConfigureAwait(false);
         }
@@ -182,16 +184,12 @@ public sealed class Ingester
             skipped);
     }
 
-    /// <summary>Queues a full batch for the writer, surfacing the writer's failure instead of waiting on a dead task.</summary>
-    private static async Task SendAsync(Channel<IngestBatch> commits, IngestBatch batch, Task writer, CancellationToken cancellationToken)
+    private static async Task CommitAsync(ILedgerTransaction transaction, CancellationToken cancellationToken)
     {
-        var send = commits.Writer.WriteAsync(batch, cancellationToken).AsTask();
-        if (await Task.WhenAny(send, writer).ConfigureAwait(false) == writer)
+        await using (transaction.ConfigureAwait(false))
         {
-            await writer.ConfigureAwait(false);
+            await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
         }
-
-        await send.ConfigureAwait(false);
     }
 
     private async Task<long> CountCallsAsync(CancellationToken cancellationToken)

@@ -33,6 +33,18 @@ public interface ILedger : IAsyncDisposable
     /// <summary>Writes a batch in one transaction (see <see cref="IngestBatch"/>).</summary>
     Task CommitAsync(IngestBatch batch, CancellationToken cancellationToken = default);
 
+    /// <summary>
+    /// Starts a transaction that an ingest writes a file at a time, so that a ledger able to store
+    /// each part while the next file is read need not store a whole batch after the last one.
+    /// </summary>
+    /// <remarks>
+    /// The default gathers the parts and writes them with <see cref="CommitAsync(IngestBatch, CancellationToken)"/>
+    /// at the commit. A ledger that stores parts as they come may hold its write lock from here to
+    /// the commit.
+    /// </remarks>
+    Task<ILedgerTransaction> BeginAsync(CancellationToken cancellationToken = default) =>
+        Task.FromResult<ILedgerTransaction>(new GatheredTransaction(this));
+
     /// <summary>Aggregates usage (see <see cref="UsageQuery"/>); rows come in no particular order.</summary>
     Task<IReadOnlyList<UsageAggregate>> AggregateAsync(UsageQuery query, CancellationToken cancellationToken = default);
 
