@@ -95,13 +95,13 @@ internal sealed class PostgresServer
 
     /// <summary>
     /// Deletes the folders of earlier runs' servers that are no longer running (no
-    /// <c>postmaster.pid</c>) and were made over an hour ago, so not one that a test run beside this
+    /// <c>postmaster.pid</c>) and were made over ten minutes ago, so not one that a test run beside this
     /// one is setting up: a test host that is ended before its exit handler finishes the delete
     /// leaves a cluster of several hundred MiB behind.
     /// </summary>
     private static void DeleteStoppedServers()
     {
-        var settingUp = DateTime.UtcNow.AddHours(-1);
+        var settingUp = DateTime.UtcNow.AddMinutes(-10);
         foreach (var root in Directory.EnumerateDirectories(Path.GetTempPath(), RootPrefix + "*"))
         {
             if (File.Exists(Path.Combine(root, "data", "postmaster.pid")) || Directory.GetCreationTimeUtc(root) > settingUp)
