@@ -23,6 +23,7 @@ internal static class BlocksCommand
             var now = DateTimeOffset.UtcNow;
             var options = new BlocksOptions(
                 common.Filter(result, zone, now), now, Enum.Parse<CostMode>(result.GetValue(costMode)!, ignoreCase: true));
+            RecordReports.AllocateWithoutCollections();
             var blocks = await BlocksQuery.RunAsync(context.Ledger, await context.PricesAsync, options, ct);
             if (result.GetValue(common.Json))
             {

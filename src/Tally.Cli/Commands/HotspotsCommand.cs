@@ -53,6 +53,7 @@ internal static class HotspotsCommand
                 dimensions,
                 result.GetValue(all) ? null : result.GetValue(limit),
                 Enum.Parse<CostMode>(result.GetValue(costMode)!, ignoreCase: true));
+            RecordReports.AllocateWithoutCollections();
             var report = await HotspotsQuery.RunAsync(context.Ledger, await context.PricesAsync, options, ct);
             if (result.GetValue(common.Json))
             {
