@@ -19,14 +19,14 @@ public interface ILedger : IAsyncDisposable
     Task<IReadOnlyDictionary<string, FileCursor>> GetCursorsAsync(string source, CancellationToken cancellationToken = default);
 
     /// <summary>
-    /// How many records (calls and tool results) an ingest puts in one commit: the ledger's balance
-    /// between what each commit costs and how long the ingester waits before its first commit and
-    /// after its last, when nothing else is left to overlap with the writing.
+    /// How many records (calls and tool results) an ingest writes in one transaction before it
+    /// commits: the ledger's balance between what each commit costs and what a crash makes the
+    /// next ingest read again (and, for a ledger that gathers a transaction, what it holds in memory).
     /// </summary>
     /// <value>
     /// Default: 50,000, for the SQLite ledger. Calls arrive in random key order, so every commit
-    /// rewrites much of its key index; larger batches rewrite it fewer times (50,000 writes about a
-    /// third less than 20,000 at 1 GB of logs) while keeping memory bounded.
+    /// rewrites much of its key index; larger transactions rewrite it fewer times (50,000 writes
+    /// about a third less than 20,000 at 1 GB of logs).
     /// </value>
     int PreferredBatchRecords => 50_000;
 
