@@ -184,6 +184,7 @@ public sealed class Ingester
             skipped);
     }
 
+    /// <summary>Commits the transaction and ends it, whether or not the commit succeeds.</summary>
     private static async Task CommitAsync(ILedgerTransaction transaction, CancellationToken cancellationToken)
     {
         await using (transaction.ConfigureAwait(false))
