@@ -10,6 +10,20 @@ internal enum CodexLineType
     EventMsg,
 }
 
+/// <summary>The payload types the reader uses; anything else (or no string at all) is <see cref="Other"/>.</summary>
+internal enum CodexPayloadType
+{
+    Other = 0,
+    FunctionCall,
+    CustomToolCall,
+    LocalShellCall,
+    FunctionCallOutput,
+    CustomToolCallOutput,
+    TokenCount,
+    ExecCommandEnd,
+    PatchApplyEnd,
+}
+
 /// <summary>
 /// One <c>token_count</c> usage object (<c>total_token_usage</c> or <c>last_token_usage</c>).
 /// Cached input is part of input and reasoning part of output, as Codex reports them. A field the
@@ -32,9 +46,14 @@ internal readonly record struct CodexCounts(long? Input, long? Cached, long? Out
 /// <summary>The fields of one rollout line that the reader uses. Reused line after line.</summary>
 internal sealed class CodexLine
 {
+    /// <summary>The line's timestamp as written; decoded only for a <c>token_count</c> event, whose call key it is part of.</summary>
     public string? Timestamp;
+
+    /// <summary>The line's timestamp, when it is one.</summary>
+    public DateTimeOffset? Time;
+
     public CodexLineType Type;
-    public string? PayloadType;
+    public CodexPayloadType PayloadType;
 
     // session_meta / turn_context
     public string? Id;
@@ -64,8 +83,15 @@ internal sealed class CodexLine
     public void Reset()
     {
         Timestamp = null;
+        Time = null;
         Type = CodexLineType.Other;
-        PayloadType = null;
+        ResetPayload();
+    }
+
+    /// <summary>Forgets what the payload said (everything but the timestamp and the line type).</summary>
+    public void ResetPayload()
+    {
+        PayloadType = CodexPayloadType.Other;
         Id = null;
         Cwd = null;
         Model = null;

@@ -1,13 +1,18 @@
+using System.Globalization;
 using System.Runtime.CompilerServices;
 using System.Text.Json;
+using System.Text.Unicode;
 using Tally.Sources.JsonLines;
 
 namespace Tally.Sources.Codex;
 
 /// <summary>
-/// Reads one rollout line (<c>{"timestamp","type","payload"}</c>) with <see cref="Utf8JsonReader"/>
-/// straight over its bytes into a <see cref="CodexLine"/>. Tool outputs (often the largest part of
-/// a line) are measured and searched as raw bytes, never turned into strings.
+/// Reads one rollout line (<c>{"timestamp","type","payload"}</c>) straight over its bytes into a
+/// <see cref="CodexLine"/>, with a validating <see cref="LineJsonReader"/>: long strings (tool
+/// output, messages, patches) are checked and passed over with vectorized searches, and a line is
+/// valid JSON exactly when it is for <see cref="Utf8JsonReader"/>. Tool outputs (often the largest
+/// part of a line) are measured and searched as raw bytes, never turned into strings; other strings
+/// are decoded as <see cref="Utf8JsonReader.GetString"/> decodes them, down to what it throws.
 /// </summary>
 internal static class CodexLineParser
 {
@@ -20,7 +25,7 @@ internal static class CodexLineParser
         row.Reset();
         try
         {
-            return ParseTop(line, row);
+            return ParseTop(line, row, payloadInPlace: true);
         }
         catch (JsonException)
         {
@@ -28,27 +33,57 @@ internal static class CodexLineParser
         }
         catch (InvalidOperationException)
         {
-            return "unexpected JSON value type"; // a guard missed a shape; never let a line end the read
+            // Reading the payload in place left the rest of the line unchecked: read it the slow way,
+            // which checks the whole line first, for exactly its answer.
+            row.Reset();
+            try
+            {
+                return ParseTop(line, row, payloadInPlace: false);
+            }
+            catch (JsonException)
+            {
+                return "not valid JSON";
+            }
+            catch (InvalidOperationException)
+            {
+                return "unexpected JSON value type"; // a guard missed a shape; never let a line end the read
+            }
         }
     }
 
+    /// <summary>
+    /// Reads the line's properties. The payload is read where it stands when the line's type came
+    /// before it (Codex writes <c>timestamp</c>, <c>type</c>, <c>payload</c>), so its bytes, usually most
+    /// of the line, are read once; otherwise, or when a later <c>type</c> or <c>payload</c> overrides
+    /// the one read, it is read again once the whole line has been checked. Either way a reason the
+    /// payload gives is returned only for a line that is valid JSON.
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static string? ParseTop(ReadOnlySpan<byte> line, CodexLine row)
+    private static string? ParseTop(ReadOnlySpan<byte> line, CodexLine row, bool payloadInPlace)
     {
-        var reader = new Utf8JsonReader(line, Options);
+        var reader = new LineJsonReader(line, Options);
         if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject)
         {
             return "not a JSON object";
         }
 
-        var payload = default(Utf8JsonReader);
+        var payload = default(LineJsonReader);
         var hasPayload = false;
+        var readAt = -1L; // where the payload read in place starts
+        var readAs = CodexLineType.Other;
+        string? readError = null;
+        var timestamp = default(JsonToken);
         while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
         {
             if (reader.ValueTextEquals("timestamp"u8))
             {
                 reader.Read();
-                row.Timestamp = reader.TokenType == JsonTokenType.String ? reader.GetString() : null;
+                if (reader.TokenType == JsonTokenType.String)
+                {
+                    CheckDecodable(ref reader); // where decoding it would throw
+                }
+
+                timestamp = new JsonToken(ref reader);
             }
             else if (reader.ValueTextEquals("type"u8))
             {
@@ -68,7 +103,23 @@ internal static class CodexLineParser
                 if (reader.TokenType == JsonTokenType.StartObject)
                 {
                     hasPayload = true;
-                    payload = reader; // parsed once the line's type is known (it may come later)
+                    payload = reader; // read again at the end if it cannot be read now
+                    if (payloadInPlace && row.Type != CodexLineType.Other)
+                    {
+                        row.ResetPayload();
+                        readAt = reader.TokenStartIndex;
+                        readAs = row.Type;
+                        var depth = reader.CurrentDepth;
+                        readError = ParsePayload(ref reader, line, row);
+
+                        // A reason can come before the payload's end: check the rest of it all the same.
+                        while (reader.TokenType != JsonTokenType.EndObject || reader.CurrentDepth != depth)
+                        {
+                            reader.Read();
+                        }
+
+                        continue;
+                    }
                 }
 
                 reader.Skip();
@@ -85,22 +136,41 @@ internal static class CodexLineParser
             return "not a single JSON object";
         }
 
-        if (hasPayload && row.Type != CodexLineType.Other)
+        string? error = null;
+        if (!hasPayload || row.Type == CodexLineType.Other)
         {
-            return ParsePayload(ref payload, line, row);
+            row.ResetPayload();
+        }
+        else if (readAt == payload.TokenStartIndex && readAs == row.Type)
+        {
+            error = readError;
+        }
+        else
+        {
+            row.ResetPayload();
+            error = ParsePayload(ref payload, line, row);
         }
 
-        return null;
+        if (timestamp.Kind == JsonTokenType.String)
+        {
+            row.Time = Time(line, timestamp);
+            if (row.PayloadType == CodexPayloadType.TokenCount)
+            {
+                row.Timestamp = timestamp.String(line);
+            }
+        }
+
+        return error;
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static string? ParsePayload(ref Utf8JsonReader reader, ReadOnlySpan<byte> line, CodexLine row)
+    private static string? ParsePayload(ref LineJsonReader reader, ReadOnlySpan<byte> line, CodexLine row)
     {
         while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
         {
             if (reader.ValueTextEquals("type"u8))
             {
-                row.PayloadType = ReadString(ref reader);
+                row.PayloadType = ReadPayloadType(ref reader);
             }
             else if (reader.ValueTextEquals("id"u8))
             {
@@ -108,11 +178,11 @@ internal static class CodexLineParser
             }
             else if (reader.ValueTextEquals("cwd"u8))
             {
-                row.Cwd = ReadString(ref reader);
+                row.Cwd = ReadString(ref reader, Strings);
             }
             else if (reader.ValueTextEquals("model"u8))
             {
-                row.Model = ReadString(ref reader);
+                row.Model = ReadString(ref reader, Strings);
             }
             else if (reader.ValueTextEquals("call_id"u8))
             {
@@ -120,7 +190,7 @@ internal static class CodexLineParser
             }
             else if (reader.ValueTextEquals("name"u8))
             {
-                row.Name = ReadString(ref reader);
+                row.Name = ReadString(ref reader, Strings);
             }
             else if (reader.ValueTextEquals("arguments"u8))
             {
@@ -212,7 +282,7 @@ internal static class CodexLineParser
     }
 
     /// <summary>Whether an object (the reader on its start) names <paramref name="name"/> at any depth; leaves the reader on its end.</summary>
-    private static bool ContainsName(ref Utf8JsonReader reader, ReadOnlySpan<byte> name)
+    private static bool ContainsName(ref LineJsonReader reader, ReadOnlySpan<byte> name)
     {
         var depth = reader.CurrentDepth;
         var found = false;
@@ -224,7 +294,7 @@ internal static class CodexLineParser
         return found;
     }
 
-    private static string? ParseInfo(ref Utf8JsonReader reader, CodexLine row)
+    private static string? ParseInfo(ref LineJsonReader reader, CodexLine row)
     {
         while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
         {
@@ -233,7 +303,7 @@ internal static class CodexLineParser
             var isModel = !isTotal && !isLast && reader.ValueTextEquals("model"u8);
             if (isModel)
             {
-                row.InfoModel = ReadString(ref reader);
+                row.InfoModel = ReadString(ref reader, Strings);
                 continue;
             }
 
@@ -273,7 +343,7 @@ internal static class CodexLineParser
         return null;
     }
 
-    private static string? ParseCounts(ref Utf8JsonReader reader, string field, out CodexCounts counts)
+    private static string? ParseCounts(ref LineJsonReader reader, string field, out CodexCounts counts)
     {
         long? input = null, cached = null, output = null, reasoning = null;
         counts = default;
@@ -334,7 +404,7 @@ internal static class CodexLineParser
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void ReadOutput(ref Utf8JsonReader reader, ReadOnlySpan<byte> line, CodexLine row)
+    private static void ReadOutput(ref LineJsonReader reader, ReadOnlySpan<byte> line, CodexLine row)
     {
         reader.Read();
         if (reader.TokenType == JsonTokenType.String)
@@ -400,14 +470,14 @@ internal static class CodexLineParser
         }
     }
 
-    private static void MeasureText(ref Utf8JsonReader reader, CodexLine row)
+    private static void MeasureText(ref LineJsonReader reader, CodexLine row)
     {
         var raw = reader.ValueSpan;
         row.OutputBytes = reader.ValueIsEscaped ? JsonStringLength.Unescaped(raw) : raw.Length;
         row.OutputTruncated = CodexOutputStatus.IsTruncated(raw);
     }
 
-    private static string? ReadString(ref Utf8JsonReader reader)
+    private static string? ReadString(ref LineJsonReader reader)
     {
         reader.Read();
         if (reader.TokenType == JsonTokenType.String)
@@ -417,6 +487,77 @@ internal static class CodexLineParser
 
         reader.Skip();
         return null;
+    }
+
+    /// <summary>A string that recurs from line to line (a model, a working directory, a tool name), from <paramref name="cache"/>.</summary>
+    private static string? ReadString(ref LineJsonReader reader, Utf8StringCache cache)
+    {
+        reader.Read();
+        if (reader.TokenType == JsonTokenType.String)
+        {
+            return reader.ValueIsEscaped ? reader.GetString() : cache.Get(reader.ValueSpan);
+        }
+
+        reader.Skip();
+        return null;
+    }
+
+    /// <summary>The payload's type; a value that is not valid UTF-8 throws, as decoding it would.</summary>
+    private static CodexPayloadType ReadPayloadType(ref LineJsonReader reader)
+    {
+        reader.Read();
+        if (reader.TokenType != JsonTokenType.String)
+        {
+            reader.Skip();
+            return CodexPayloadType.Other;
+        }
+
+        CheckDecodable(ref reader);
+        return reader.ValueTextEquals("token_count"u8) ? CodexPayloadType.TokenCount
+            : reader.ValueTextEquals("function_call"u8) ? CodexPayloadType.FunctionCall
+            : reader.ValueTextEquals("function_call_output"u8) ? CodexPayloadType.FunctionCallOutput
+            : reader.ValueTextEquals("custom_tool_call"u8) ? CodexPayloadType.CustomToolCall
+            : reader.ValueTextEquals("custom_tool_call_output"u8) ? CodexPayloadType.CustomToolCallOutput
+            : reader.ValueTextEquals("local_shell_call"u8) ? CodexPayloadType.LocalShellCall
+            : reader.ValueTextEquals("exec_command_end"u8) ? CodexPayloadType.ExecCommandEnd
+            : reader.ValueTextEquals("patch_apply_end"u8) ? CodexPayloadType.PatchApplyEnd
+            : CodexPayloadType.Other;
+    }
+
+    /// <summary>Throws where <see cref="Utf8JsonReader.GetString"/> would (invalid UTF-8, half a surrogate pair), without making the string.</summary>
+    private static void CheckDecodable(ref LineJsonReader reader)
+    {
+        if (reader.ValueIsEscaped)
+        {
+            _ = reader.GetString();
+        }
+        else if (!Utf8.IsValid(reader.ValueSpan))
+        {
+            throw new InvalidOperationException("Cannot transcode invalid UTF-8 JSON text to UTF-16 string.");
+        }
+    }
+
+    [ThreadStatic]
+    private static Utf8StringCache? t_strings;
+
+    private static Utf8StringCache Strings => t_strings ??= new Utf8StringCache();
+
+    /// <summary>
+    /// A timestamp as <see cref="DateTimeOffset.TryParse(string, IFormatProvider, DateTimeStyles, out DateTimeOffset)"/>
+    /// reads it (invariant culture, UTC unless it says otherwise, given in UTC), or null. Codex writes
+    /// <c>yyyy-MM-ddTHH:mm:ss.fffZ</c>, read here digit by digit; any other form goes to that parser.
+    /// </summary>
+    private static DateTimeOffset? Time(ReadOnlySpan<byte> line, JsonToken timestamp)
+    {
+        if (!timestamp.IsEscaped && CodexTimestamps.TryParseUtc(timestamp.Raw(line), out var time))
+        {
+            return time;
+        }
+
+        return DateTimeOffset.TryParse(timestamp.String(line), CultureInfo.InvariantCulture,
+            DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out var parsed)
+            ? parsed
+            : null;
     }
 }
 

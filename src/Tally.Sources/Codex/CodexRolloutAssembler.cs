@@ -77,7 +77,7 @@ internal sealed class CodexRolloutAssembler : ILineSink
         }
 
         var row = _line;
-        DateTimeOffset? time = ParseTime(row.Timestamp);
+        var time = row.Time;
         if (time is { } t)
         {
             TrackBurst(t);
@@ -179,20 +179,20 @@ internal sealed class CodexRolloutAssembler : ILineSink
 
         switch (row.PayloadType)
         {
-            case "function_call":
-            case "custom_tool_call":
-            case "local_shell_call":
+            case CodexPayloadType.FunctionCall:
+            case CodexPayloadType.CustomToolCall:
+            case CodexPayloadType.LocalShellCall:
             {
                 var tool = Tool(callId);
-                tool.Name ??= row.Name ?? (row.PayloadType == "local_shell_call" ? "local_shell" : null);
+                tool.Name ??= row.Name ?? (row.PayloadType == CodexPayloadType.LocalShellCall ? "local_shell" : null);
                 tool.Target ??= CodexToolTargets.Target(row.Name, row.Arguments, row.Input);
                 tool.RequestTime ??= time;
                 AddPending(_state.PendingRequests, callId);
                 break;
             }
 
-            case "function_call_output":
-            case "custom_tool_call_output":
+            case CodexPayloadType.FunctionCallOutput:
+            case CodexPayloadType.CustomToolCallOutput:
             {
                 if (!row.HasOutput)
                 {
@@ -214,17 +214,17 @@ internal sealed class CodexRolloutAssembler : ILineSink
     {
         switch (row.PayloadType)
         {
-            case "token_count":
+            case CodexPayloadType.TokenCount:
                 OnTokenCount(row, time, lineNumber);
                 break;
-            case "exec_command_end" when row.CallId is { Length: > 0 } callId && !InReplay:
+            case CodexPayloadType.ExecCommandEnd when row.CallId is { Length: > 0 } callId && !InReplay:
                 if (row.ExitCode is { } code)
                 {
                     Tool(callId).MergeError(code != 0);
                 }
 
                 break;
-            case "patch_apply_end" when row.CallId is { Length: > 0 } callId && !InReplay:
+            case CodexPayloadType.PatchApplyEnd when row.CallId is { Length: > 0 } callId && !InReplay:
                 if (row.Success is { } success)
                 {
                     Tool(callId).MergeError(!success);
@@ -297,7 +297,7 @@ internal sealed class CodexRolloutAssembler : ILineSink
             sessionId = _state.SessionId ?? _fileSessionId ?? UnknownSession;
         }
 
-        var key = string.Create(CultureInfo.InvariantCulture, $"{row.Timestamp}|{total.Input}|{total.Cached}|{total.Output}|{total.Reasoning}");
+        var key = CallKey(row.Timestamp, total);
         ResolveProject();
         _calls.Add(new LlmCall
         {
@@ -326,6 +326,26 @@ internal sealed class CodexRolloutAssembler : ILineSink
 
         _state.PendingRequests.Clear();
         _state.PendingOutputs.Clear();
+    }
+
+    /// <summary>
+    /// <c>&lt;timestamp&gt;|&lt;input&gt;|&lt;cached&gt;|&lt;output&gt;|&lt;reasoning&gt;</c>, a count not reported
+    /// left empty: what an interpolated string makes of them, without boxing each count to format it.
+    /// </summary>
+    private static string CallKey(string? timestamp, CodexCounts total)
+    {
+        var key = new DefaultInterpolatedStringHandler(4, 5, CultureInfo.InvariantCulture);
+        key.AppendFormatted(timestamp);
+        foreach (var count in (ReadOnlySpan<long?>)[total.Input, total.Cached, total.Output, total.Reasoning])
+        {
+            key.AppendLiteral("|");
+            if (count is { } value)
+            {
+                key.AppendFormatted(value);
+            }
+        }
+
+        return key.ToStringAndClear();
     }
 
     /// <summary>Codex counts cached input inside input and reasoning inside output; the buckets are disjoint.</summary>
@@ -379,12 +399,6 @@ internal sealed class CodexRolloutAssembler : ILineSink
     }
 
     private void Skip(long lineNumber, string reason) => _skipped.Add(new SkippedLine(_path, lineNumber, reason));
-
-    private static DateTimeOffset? ParseTime(string? text) =>
-        text is not null && DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture,
-            DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out var time)
-            ? time
-            : null;
 
     /// <summary>The uuid that ends a rollout's file name (<c>rollout-2025-10-01T12-00-00-&lt;uuid&gt;.jsonl</c>).</summary>
     internal static string? SessionIdFromFileName(string path)

@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Runtime.CompilerServices;
 using System.Text.Json;
 
@@ -12,14 +13,14 @@ namespace Tally.Sources.JsonLines;
 /// time, and the strings an agent log is made of (tool output, file contents, model text) are long
 /// and full of <c>\n</c> escapes, while a reader of usage needs few of them. So when the value of a
 /// property is a string of at least <see cref="LongString"/> bytes, this reader finds its end by
-/// searching for the next quote or backslash, steps over each escape, and carries on with a new
-/// <see cref="Utf8JsonReader"/> after it, in the state the full read would have left.</para>
+/// searching for the next quote or backslash, checks each escape and that no control character
+/// appears (as <see cref="Utf8JsonReader"/> does, so a line is valid exactly when it is for that
+/// reader; a string that fails is left to the ordinary read, which reports the error), and carries
+/// on with a new <see cref="Utf8JsonReader"/> after it, in the state the full read would have left.</para>
 /// <para>Such a string is exposed exactly as a tokenized one (<see cref="ValueSpan"/> is its raw
-/// bytes between the quotes, <see cref="ValueIsEscaped"/> whether it holds an escape), and is
-/// validated only if it is decoded or compared (<see cref="CopyString"/>, <see cref="ValueTextEquals"/>,
-/// <see cref="TryGetDateTimeOffset"/>): a malformed escape or UTF-8 sequence in a string the caller
-/// only measures or passes over is not an error. <see cref="TokenStartIndex"/> counts from the start
-/// of the line, whatever reader holds the position.</para>
+/// bytes between the quotes, <see cref="ValueIsEscaped"/> whether it holds an escape).
+/// <see cref="TokenStartIndex"/> and <see cref="BytesConsumed"/> count from the start of the line,
+/// whatever reader holds the position.</para>
 /// </remarks>
 internal ref struct LineJsonReader
 {
@@ -55,6 +56,12 @@ internal ref struct LineJsonReader
     /// <summary>Where the current token starts, counted from the start of the line (a string's opening quote).</summary>
     public readonly long TokenStartIndex => _longStart >= 0 ? _longStart : _base + _json.TokenStartIndex;
 
+    /// <summary>How many bytes of the line have been read, counted from its start.</summary>
+    public readonly long BytesConsumed => _longStart >= 0 ? _longEnd + 1 : _base + _json.BytesConsumed;
+
+    /// <inheritdoc cref="Utf8JsonReader.CurrentDepth"/>
+    public readonly int CurrentDepth => _json.CurrentDepth;
+
     /// <inheritdoc cref="Utf8JsonReader.Read"/>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public bool Read()
@@ -89,6 +96,18 @@ internal ref struct LineJsonReader
         return value.ValueTextEquals(utf8Text);
     }
 
+    /// <inheritdoc cref="Utf8JsonReader.GetString"/>
+    public readonly string? GetString()
+    {
+        if (_longStart < 0)
+        {
+            return _json.GetString();
+        }
+
+        var value = LongValue();
+        return value.GetString();
+    }
+
     /// <inheritdoc cref="Utf8JsonReader.CopyString(Span{byte})"/>
     public readonly int CopyString(Span<byte> utf8Destination)
     {
@@ -115,6 +134,9 @@ internal ref struct LineJsonReader
 
     /// <inheritdoc cref="Utf8JsonReader.TryGetInt64(out long)"/>
     public readonly bool TryGetInt64(out long value) => _json.TryGetInt64(out value);
+
+    /// <inheritdoc cref="Utf8JsonReader.GetDouble"/>
+    public readonly double GetDouble() => _json.GetDouble();
 
     /// <inheritdoc cref="Utf8JsonReader.TryGetDecimal(out decimal)"/>
     public readonly bool TryGetDecimal(out decimal value) => _json.TryGetDecimal(out value);
@@ -155,6 +177,11 @@ internal ref struct LineJsonReader
             }
 
             escaped = true;
+            if (!IsValidEscape(line[(end + 1)..]))
+            {
+                return false;
+            }
+
             end += 2; // the backslash and the character it escapes (a \u's hex digits need no care)
             if (end >= line.Length)
             {
@@ -162,7 +189,7 @@ internal ref struct LineJsonReader
             }
         }
 
-        if (end - start - 1 < LongString)
+        if (end - start - 1 < LongString || line[(start + 1)..end].IndexOfAnyInRange((byte)0, (byte)(' ' - 1)) >= 0)
         {
             return false;
         }
@@ -177,6 +204,13 @@ internal ref struct LineJsonReader
         _longEscaped = escaped;
         return true;
     }
+
+    /// <summary>Whether an escape (the bytes after its backslash) is one <see cref="Utf8JsonReader"/> accepts: <c>" \ / b f n r t</c>, or <c>u</c> and four hex digits.</summary>
+    private static bool IsValidEscape(ReadOnlySpan<byte> escape) =>
+        !escape.IsEmpty && (escape[0] is (byte)'"' or (byte)'\\' or (byte)'/' or (byte)'b' or (byte)'f' or (byte)'n' or (byte)'r' or (byte)'t'
+            || (escape[0] == (byte)'u' && escape.Length >= 5 && !escape[1..5].ContainsAnyExcept(HexDigits)));
+
+    private static readonly SearchValues<byte> HexDigits = SearchValues.Create("0123456789abcdefABCDEF"u8);
 
     // The long string on its own, as a JSON text of one string, for the reads that decode it.
     private readonly Utf8JsonReader LongValue()

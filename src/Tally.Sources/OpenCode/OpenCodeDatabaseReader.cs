@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Text;
 using System.Text.Json;
 using Microsoft.Data.Sqlite;
 using Tally.Ingest;
@@ -134,9 +135,8 @@ internal sealed class OpenCodeDatabaseReader
             OpenCodeMessage message;
             try
             {
-                using var document = JsonDocument.Parse(reader.GetString(4));
                 message = OpenCodeRecords.ParseMessage(
-                    document.RootElement,
+                    Utf8(reader.GetString(4)),
                     reader.IsDBNull(1) ? null : reader.GetString(1),
                     reader.IsDBNull(2) ? null : reader.GetString(2));
             }
@@ -148,6 +148,11 @@ internal sealed class OpenCodeDatabaseReader
             catch (OpenCodeRecords.MalformedException e)
             {
                 result.Skipped.Add(new SkippedLine(path, rowId, e.Message));
+                continue;
+            }
+            catch (InvalidOperationException)
+            {
+                result.Skipped.Add(new SkippedLine(path, rowId, OpenCodeRecords.NotUtf8));
                 continue;
             }
 
@@ -195,10 +200,10 @@ internal sealed class OpenCodeDatabaseReader
 
             try
             {
-                using var document = JsonDocument.Parse(reader.GetString(0));
-                if (OpenCodeRecords.PartType(document.RootElement) == "step-finish")
+                var part = OpenCodeRecords.ParsePart(Utf8(reader.GetString(0)));
+                if (part.IsStepFinish)
                 {
-                    reason = OpenCodeRecords.StepFinishReason(document.RootElement) ?? reason;
+                    reason = part.StepFinishReason ?? reason;
                 }
             }
             catch (JsonException)
@@ -247,14 +252,13 @@ internal sealed class OpenCodeDatabaseReader
 
             try
             {
-                using var document = JsonDocument.Parse(reader.GetString(5));
-                if (OpenCodeRecords.PartType(document.RootElement) != "tool")
+                var part = OpenCodeRecords.ParsePart(Utf8(reader.GetString(5)));
+                if (!part.IsTool)
                 {
                     continue;
                 }
 
-                result.ToolResults.Add(OpenCodeRecords.ToToolResult(
-                    document.RootElement,
+                result.ToolResults.Add(part.ToToolResult(
                     reader.IsDBNull(1) ? null : reader.GetString(1),
                     reader.IsDBNull(2) ? null : reader.GetString(2),
                     reader.IsDBNull(3) ? null : reader.GetInt64(3)));
@@ -267,8 +271,20 @@ internal sealed class OpenCodeDatabaseReader
             {
                 result.Skipped.Add(new SkippedLine(path, rowId, e.Message));
             }
+            catch (InvalidOperationException)
+            {
+                result.Skipped.Add(new SkippedLine(path, rowId, OpenCodeRecords.NotUtf8));
+            }
         }
     }
+
+    /// <summary>
+    /// A column's JSON text as UTF-8, as <see cref="JsonDocument.Parse(string, JsonDocumentOptions)"/>
+    /// transcodes it: text that is not valid UTF-16 throws an <see cref="ArgumentException"/>.
+    /// </summary>
+    private static byte[] Utf8(string json) => StrictUtf8.GetBytes(json);
+
+    private static readonly UTF8Encoding StrictUtf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
 
     private static Dictionary<string, OpenCodeSession> ReadSessions(SqliteConnection connection)
     {

@@ -84,20 +84,31 @@ internal static class OpenCodeDiscovery
                 continue;
             }
 
+            var storageFiles = OpenCodeStorageFiles.ForThisThread;
+            var found = new List<LogFile>();
             foreach (var sessionDirectory in SafeEnumerateDirectories(messages))
             {
-                foreach (var message in SafeEnumerate(sessionDirectory, "*.json", recurse: false))
+                found.Clear();
+                if (!storageFiles.TryFindFiles(sessionDirectory, found))
                 {
-                    if (seen.Add(message))
+                    foreach (var message in SafeEnumerate(sessionDirectory, "*.json", recurse: false))
                     {
                         try
                         {
-                            files.Add(LogFile.From(new FileInfo(message)));
+                            found.Add(LogFile.From(new FileInfo(message)));
                         }
                         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
                         {
                             // Deleted while we walked: simply not there.
                         }
+                    }
+                }
+
+                foreach (var file in found)
+                {
+                    if (seen.Add(file.Path))
+                    {
+                        files.Add(file);
                     }
                 }
             }

@@ -32,57 +32,182 @@ internal sealed record OpenCodeMessage(
 /// database's <c>data</c> column (the database keeps <c>id</c> and <c>sessionID</c> in columns
 /// instead), into records. Both layouts go through here so the same message gives the same call.
 /// </summary>
+/// <remarks>
+/// The JSON is read in one pass with <see cref="Utf8JsonReader"/>, which notes where each wanted
+/// value lies; values are decoded only once the whole text has proved valid JSON, and only those
+/// that are used (a part's ids, say, only if it is a tool part). The outcome is what a
+/// <see cref="JsonDocument"/> lookup gives: invalid JSON is reported before any malformed value,
+/// malformed values are reported in a fixed order whatever the order of the properties, and of a
+/// property written twice the last one counts.
+/// </remarks>
 internal static class OpenCodeRecords
 {
     /// <summary>Thrown for content that cannot become a record; its message is the skip reason.</summary>
     internal sealed class MalformedException(string reason) : Exception(reason);
 
     /// <summary>
-    /// Reads a message. <paramref name="id"/> and <paramref name="sessionId"/> come from outside the
-    /// JSON (file names, database columns) and are used when the JSON lacks them.
+    /// The skip reason for a record whose text could not be decoded (invalid UTF-8, or half a
+    /// surrogate pair escaped), which the readers raise as <see cref="InvalidOperationException"/>.
     /// </summary>
+    internal const string NotUtf8 = "a string is not valid UTF-8 text";
+
+    [ThreadStatic]
+    private static Utf8StringCache? t_strings;
+
+    /// <summary>This thread's cache of the values that recur from message to message and part to part.</summary>
+    internal static Utf8StringCache Strings => t_strings ??= new Utf8StringCache();
+
+    /// <summary>
+    /// Reads a message. <paramref name="id"/> and <paramref name="sessionId"/> come from outside the
+    /// JSON (database columns) and are used when the JSON lacks them.
+    /// </summary>
+    /// <exception cref="JsonException">Not valid JSON.</exception>
     /// <exception cref="MalformedException">Not a JSON object, no id or session, or a negative count.</exception>
-    public static OpenCodeMessage ParseMessage(JsonElement root, string? id, string? sessionId)
+    public static OpenCodeMessage ParseMessage(ReadOnlySpan<byte> json, string? id, string? sessionId) =>
+        ParseMessage(json, new MessageOrigin(id, sessionId, null));
+
+    /// <summary>
+    /// Reads a message file of the <c>storage/</c> layout, whose name is the message id and whose
+    /// folder is the session id, used when the JSON lacks them.
+    /// </summary>
+    /// <exception cref="JsonException">Not valid JSON.</exception>
+    /// <exception cref="MalformedException">Not a JSON object, no id or session, or a negative count.</exception>
+    public static OpenCodeMessage ParseMessageFile(ReadOnlySpan<byte> json, string path) =>
+        ParseMessage(json, new MessageOrigin(null, null, path));
+
+    private static OpenCodeMessage ParseMessage(ReadOnlySpan<byte> json, MessageOrigin origin)
     {
-        if (root.ValueKind != JsonValueKind.Object)
+        var reader = new Utf8JsonReader(json);
+        var message = default(MessageTokens);
+        var isObject = ReadRoot(ref reader);
+        if (isObject)
+        {
+            while (NextProperty(ref reader))
+            {
+                if (reader.ValueTextEquals("id"u8))
+                {
+                    message.Id = Value(ref reader);
+                }
+                else if (reader.ValueTextEquals("sessionID"u8))
+                {
+                    message.SessionId = Value(ref reader);
+                }
+                else if (reader.ValueTextEquals("role"u8))
+                {
+                    message.Role = Value(ref reader);
+                }
+                else if (reader.ValueTextEquals("modelID"u8))
+                {
+                    message.ModelId = Value(ref reader);
+                }
+                else if (reader.ValueTextEquals("providerID"u8))
+                {
+                    message.ProviderId = Value(ref reader);
+                }
+                else if (reader.ValueTextEquals("finish"u8))
+                {
+                    message.Finish = Value(ref reader);
+                }
+                else if (reader.ValueTextEquals("agent"u8))
+                {
+                    message.Agent = Value(ref reader);
+                }
+                else if (reader.ValueTextEquals("mode"u8))
+                {
+                    message.Mode = Value(ref reader);
+                }
+                else if (reader.ValueTextEquals("cost"u8))
+                {
+                    message.Cost = Value(ref reader);
+                }
+                else if (reader.ValueTextEquals("time"u8))
+                {
+                    message.Created = message.Completed = default;
+                    if (EnterObject(ref reader))
+                    {
+                        while (NextProperty(ref reader))
+                        {
+                            if (reader.ValueTextEquals("created"u8))
+                            {
+                                message.Created = Value(ref reader);
+                            }
+                            else if (reader.ValueTextEquals("completed"u8))
+                            {
+                                message.Completed = Value(ref reader);
+                            }
+                            else
+                            {
+                                SkipValue(ref reader);
+                            }
+                        }
+                    }
+                }
+                else if (reader.ValueTextEquals("path"u8))
+                {
+                    message.Cwd = message.Root = default;
+                    if (EnterObject(ref reader))
+                    {
+                        while (NextProperty(ref reader))
+                        {
+                            if (reader.ValueTextEquals("cwd"u8))
+                            {
+                                message.Cwd = Value(ref reader);
+                            }
+                            else if (reader.ValueTextEquals("root"u8))
+                            {
+                                message.Root = Value(ref reader);
+                            }
+                            else
+                            {
+                                SkipValue(ref reader);
+                            }
+                        }
+                    }
+                }
+                else if (reader.ValueTextEquals("tokens"u8))
+                {
+                    message.Input = message.Output = message.Reasoning = message.CacheRead = message.CacheWrite = default;
+                    message.HasTokens = EnterObject(ref reader);
+                    if (message.HasTokens)
+                    {
+                        ReadTokens(ref reader, ref message);
+                    }
+                }
+                else
+                {
+                    SkipValue(ref reader);
+                }
+            }
+        }
+
+        EndRoot(ref reader);
+        if (!isObject)
         {
             throw new MalformedException("message is not a JSON object");
         }
 
-        var messageId = String(root, "id") ?? id;
-        var session = String(root, "sessionID") ?? sessionId;
+        var messageId = message.Id.String(json) ?? origin.Id;
+        var strings = Strings;
+        var session = message.SessionId.String(json, strings) ?? origin.SessionId;
         if (string.IsNullOrEmpty(messageId) || string.IsNullOrEmpty(session))
         {
             throw new MalformedException("message has no id or session id");
         }
 
-        long? created = null, completed = null;
-        if (Object(root, "time") is { } time)
-        {
-            created = Integer(time, "time.created", "created");
-            completed = Integer(time, "time.completed", "completed");
-        }
-
-        string? cwd = null, projectRoot = null;
-        if (Object(root, "path") is { } path)
-        {
-            cwd = String(path, "cwd");
-            projectRoot = String(path, "root");
-        }
+        var created = Count(message.Created, "time.created");
+        var completed = Count(message.Completed, "time.completed");
+        var cwd = message.Cwd.String(json, strings);
+        var projectRoot = message.Root.String(json, strings);
 
         var usage = TokenUsage.None;
         var hasTokens = false;
-        if (Object(root, "tokens") is { } tokens)
+        if (message.HasTokens)
         {
-            var input = Integer(tokens, "tokens.input", "input");
-            var output = Integer(tokens, "tokens.output", "output");
-            var reasoning = Integer(tokens, "tokens.reasoning", "reasoning");
-            long? cacheRead = null, cacheWrite = null;
-            if (Object(tokens, "cache") is { } cache)
-            {
-                cacheRead = Integer(cache, "tokens.cache.read", "read");
-                cacheWrite = Integer(cache, "tokens.cache.write", "write");
-            }
+            var input = Count(message.Input, "tokens.input");
+            var output = Count(message.Output, "tokens.output");
+            var reasoning = Count(message.Reasoning, "tokens.reasoning");
+            var cacheRead = Count(message.CacheRead, "tokens.cache.read");
+            var cacheWrite = Count(message.CacheWrite, "tokens.cache.write");
 
             // OpenCode stores input already net of cache (Session.getUsage subtracts cached tokens for
             // providers whose input includes them), so input, cache read and cache write are disjoint
@@ -97,18 +222,198 @@ internal static class OpenCodeRecords
         return new OpenCodeMessage(
             messageId,
             session,
-            String(root, "role"),
+            message.Role.String(json, strings),
             created,
             completed,
-            String(root, "modelID"),
-            String(root, "providerID"),
+            message.ModelId.String(json, strings),
+            message.ProviderId.String(json, strings),
             cwd,
             projectRoot,
             usage,
             hasTokens,
-            Cost(root),
-            String(root, "finish"),
-            String(root, "agent") ?? String(root, "mode"));
+            message.Cost.Decimal(json),
+            message.Finish.String(json, strings),
+            message.Agent.String(json, strings) ?? message.Mode.String(json, strings));
+    }
+
+    private static void ReadTokens(ref Utf8JsonReader reader, ref MessageTokens message)
+    {
+        var hasCache = false;
+        while (NextProperty(ref reader))
+        {
+            if (reader.ValueTextEquals("input"u8))
+            {
+                message.Input = Value(ref reader);
+            }
+            else if (reader.ValueTextEquals("output"u8))
+            {
+                message.Output = Value(ref reader);
+            }
+            else if (reader.ValueTextEquals("reasoning"u8))
+            {
+                message.Reasoning = Value(ref reader);
+            }
+            else if (reader.ValueTextEquals("cache"u8))
+            {
+                message.CacheRead = message.CacheWrite = default;
+                hasCache = EnterObject(ref reader);
+                while (hasCache && NextProperty(ref reader))
+                {
+                    if (reader.ValueTextEquals("read"u8))
+                    {
+                        message.CacheRead = Value(ref reader);
+                    }
+                    else if (reader.ValueTextEquals("write"u8))
+                    {
+                        message.CacheWrite = Value(ref reader);
+                    }
+                    else
+                    {
+                        SkipValue(ref reader);
+                    }
+                }
+            }
+            else
+            {
+                SkipValue(ref reader);
+            }
+        }
+    }
+
+    /// <summary>Reads a part: its type, and what accounting needs of a tool or step-finish part.</summary>
+    /// <exception cref="JsonException">Not valid JSON.</exception>
+    public static OpenCodePart ParsePart(ReadOnlySpan<byte> json)
+    {
+        var reader = new Utf8JsonReader(json);
+        var part = new OpenCodePart(json);
+        if (ReadRoot(ref reader))
+        {
+            while (NextProperty(ref reader))
+            {
+                if (reader.ValueTextEquals("type"u8))
+                {
+                    part.Type = Value(ref reader);
+                }
+                else if (reader.ValueTextEquals("reason"u8))
+                {
+                    part.Reason = Value(ref reader);
+                }
+                else if (reader.ValueTextEquals("callID"u8))
+                {
+                    part.CallId = Value(ref reader);
+                }
+                else if (reader.ValueTextEquals("messageID"u8))
+                {
+                    part.MessageId = Value(ref reader);
+                }
+                else if (reader.ValueTextEquals("sessionID"u8))
+                {
+                    part.SessionId = Value(ref reader);
+                }
+                else if (reader.ValueTextEquals("tool"u8))
+                {
+                    part.Tool = Value(ref reader);
+                }
+                else if (reader.ValueTextEquals("state"u8))
+                {
+                    part.State = default;
+                    part.HasState = EnterObject(ref reader);
+                    if (part.HasState)
+                    {
+                        ReadState(ref reader, ref part.State);
+                    }
+                }
+                else
+                {
+                    SkipValue(ref reader);
+                }
+            }
+
+            part.IsObject = true;
+        }
+
+        EndRoot(ref reader);
+        return part;
+    }
+
+    private static void ReadState(ref Utf8JsonReader reader, ref StateTokens state)
+    {
+        while (NextProperty(ref reader))
+        {
+            if (reader.ValueTextEquals("status"u8))
+            {
+                state.Status = Value(ref reader);
+            }
+            else if (reader.ValueTextEquals("output"u8))
+            {
+                state.Output = Value(ref reader);
+            }
+            else if (reader.ValueTextEquals("error"u8))
+            {
+                state.Error = Value(ref reader);
+            }
+            else if (reader.ValueTextEquals("input"u8))
+            {
+                state.Targets = default;
+                if (EnterObject(ref reader))
+                {
+                    while (NextProperty(ref reader))
+                    {
+                        var field = TargetField(ref reader);
+                        if (field < 0)
+                        {
+                            SkipValue(ref reader);
+                        }
+                        else
+                        {
+                            state.Targets[field] = Value(ref reader);
+                        }
+                    }
+                }
+            }
+            else if (reader.ValueTextEquals("time"u8))
+            {
+                state.Start = default;
+                if (EnterObject(ref reader))
+                {
+                    while (NextProperty(ref reader))
+                    {
+                        if (reader.ValueTextEquals("start"u8))
+                        {
+                            state.Start = Value(ref reader);
+                        }
+                        else
+                        {
+                            SkipValue(ref reader);
+                        }
+                    }
+                }
+            }
+            else if (reader.ValueTextEquals("metadata"u8))
+            {
+                state.Exit = state.Truncated = default;
+                state.HasMetadata = EnterObject(ref reader);
+                while (state.HasMetadata && NextProperty(ref reader))
+                {
+                    if (reader.ValueTextEquals("exit"u8))
+                    {
+                        state.Exit = Value(ref reader);
+                    }
+                    else if (reader.ValueTextEquals("truncated"u8))
+                    {
+                        state.Truncated = Value(ref reader);
+                    }
+                    else
+                    {
+                        SkipValue(ref reader);
+                    }
+                }
+            }
+            else
+            {
+                SkipValue(ref reader);
+            }
+        }
     }
 
     /// <summary>Reads a session (a <c>storage/session</c> file); null when it has no id.</summary>
@@ -168,133 +473,90 @@ internal static class OpenCodeRecords
         };
     }
 
-    /// <summary>The part's type (<c>tool</c>, <c>step-finish</c>, <c>text</c>, ...), or null.</summary>
-    public static string? PartType(JsonElement part) => part.ValueKind == JsonValueKind.Object ? String(part, "type") : null;
-
-    /// <summary>A <c>step-finish</c> part's reason.</summary>
-    public static string? StepFinishReason(JsonElement part) => String(part, "reason");
-
-    /// <summary>
-    /// A <c>tool</c> part as a tool result. The request is always there; the result (bytes, error) only
-    /// once the tool has finished (status <c>completed</c> or <c>error</c>).
-    /// </summary>
-    /// <param name="part">The part JSON.</param>
-    /// <param name="messageId">The message it belongs to, when the JSON lacks <c>messageID</c>.</param>
-    /// <param name="sessionId">Its session, when the JSON lacks <c>sessionID</c>.</param>
-    /// <param name="fallbackTimeMs">When the tool ran, if its state has no start time.</param>
-    /// <exception cref="MalformedException">No call id, message or session.</exception>
-    public static ToolResult ToToolResult(JsonElement part, string? messageId, string? sessionId, long? fallbackTimeMs)
-    {
-        var callId = String(part, "callID");
-        var message = String(part, "messageID") ?? messageId;
-        var session = String(part, "sessionID") ?? sessionId;
-        if (string.IsNullOrEmpty(callId) || string.IsNullOrEmpty(session))
-        {
-            throw new MalformedException("tool part has no call id or session id");
-        }
-
-        string? target = null;
-        long? outputBytes = null;
-        bool? isError = null;
-        bool? truncated = null;
-        var startedMs = fallbackTimeMs;
-        if (Object(part, "state") is { } state)
-        {
-            if (Object(state, "input") is { } input)
-            {
-                target = Target(input);
-            }
-
-            if (Object(state, "time") is { } time && Integer(time, "state.time.start", "start") is { } start)
-            {
-                startedMs = start;
-            }
-
-            var metadata = Object(state, "metadata");
-            switch (String(state, "status"))
-            {
-                case "completed":
-                    outputBytes = Utf8Length(state, "output");
-                    // A shell command that exited non-zero is a failed tool call even though the tool ran.
-                    isError = metadata is { } m && Integer(m, "state.metadata.exit", "exit") is { } exit && exit != 0;
-                    truncated = metadata is { } t && t.TryGetProperty("truncated", out var flag) && flag.ValueKind is JsonValueKind.True or JsonValueKind.False
-                        ? flag.GetBoolean()
-                        : null;
-                    break;
-                case "error":
-                    // What the agent read back was the error text.
-                    outputBytes = Utf8Length(state, "error") ?? Utf8Length(state, "output");
-                    isError = true;
-                    break;
-            }
-        }
-
-        return new ToolResult
-        {
-            Source = SourceNames.OpenCode,
-            ToolUseId = callId,
-            SessionId = session,
-            CallKey = message,
-            Name = String(part, "tool"),
-            Target = target,
-            Timestamp = startedMs is { } ms ? DateTimeOffset.FromUnixTimeMilliseconds(ms) : null,
-            OutputBytes = outputBytes,
-            Truncated = outputBytes is null ? null : truncated,
-            IsError = isError,
-        };
-    }
-
     // What the tool acted on, most specific first: grep's pattern says more than the folder it searched.
-    private static readonly string[] TargetFields = ["filePath", "file_path", "command", "pattern", "url", "subagent_type", "path", "query"];
+    private static readonly byte[][] TargetFields =
+        [.. new[] { "filePath", "file_path", "command", "pattern", "url", "subagent_type", "path", "query" }.Select(Encoding.UTF8.GetBytes)];
 
-    private static string? Target(JsonElement input)
+    /// <summary>The index in <see cref="TargetFields"/> of the property the reader is on, or -1.</summary>
+    private static int TargetField(ref Utf8JsonReader reader)
     {
-        foreach (var field in TargetFields)
+        for (var i = 0; i < TargetFields.Length; i++)
         {
-            if (NonEmpty(String(input, field)) is { } value)
+            if (reader.ValueTextEquals(TargetFields[i]))
             {
-                return value;
+                return i;
             }
         }
 
-        return null;
+        return -1;
     }
 
-    private static long? Utf8Length(JsonElement element, string name) =>
-        element.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.String
-            ? JsonStringLength.Of(value)
-            : null;
-
-    private static decimal? Cost(JsonElement root)
+    /// <summary>Reads the first token; true when it starts an object (whose properties follow), else the value is skipped.</summary>
+    private static bool ReadRoot(ref Utf8JsonReader reader)
     {
-        if (!root.TryGetProperty("cost", out var cost) || cost.ValueKind != JsonValueKind.Number)
+        reader.Read(); // no token at all is invalid JSON: the reader throws
+        if (reader.TokenType == JsonTokenType.StartObject)
         {
-            return null;
+            return true;
         }
 
-        // Parse the JSON text itself so the stated figure is kept exactly (no trip through double).
-        return decimal.TryParse(cost.GetRawText(), NumberStyles.Float, CultureInfo.InvariantCulture, out var value) ? value : null;
+        reader.Skip();
+        return false;
     }
 
-    private static JsonElement? Object(JsonElement element, string name) =>
-        element.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.Object ? value : null;
+    /// <summary>Checks that nothing but white space follows the root value: the reader throws otherwise.</summary>
+    private static void EndRoot(ref Utf8JsonReader reader) => _ = reader.Read();
 
-    private static string? String(JsonElement element, string name) =>
-        element.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.String ? value.GetString() : null;
+    /// <summary>Moves to the next property of the current object; false at its end.</summary>
+    private static bool NextProperty(ref Utf8JsonReader reader) => reader.Read() && reader.TokenType == JsonTokenType.PropertyName;
 
-    private static string? NonEmpty(string? value) => string.IsNullOrEmpty(value) ? null : value;
-
-    private static long? Integer(JsonElement element, string label, string name)
+    /// <summary>Moves from a property name to its value; true when that value is an object to read, else it is skipped.</summary>
+    private static bool EnterObject(ref Utf8JsonReader reader)
     {
-        if (!element.TryGetProperty(name, out var value) || value.ValueKind != JsonValueKind.Number)
+        reader.Read();
+        if (reader.TokenType == JsonTokenType.StartObject)
+        {
+            return true;
+        }
+
+        reader.Skip();
+        return false;
+    }
+
+    private static void SkipValue(ref Utf8JsonReader reader)
+    {
+        reader.Read();
+        reader.Skip();
+    }
+
+    /// <summary>Moves from a property name to its value and notes where it lies; a container is skipped.</summary>
+    private static JsonToken Value(ref Utf8JsonReader reader)
+    {
+        reader.Read();
+        var token = new JsonToken(ref reader);
+        reader.Skip();
+        return token;
+    }
+
+    /// <summary>A count: a whole, non-negative number (written with a fraction or an exponent or not); null when not a number.</summary>
+    /// <param name="token">The value.</param>
+    /// <param name="label">The value's name in a skip reason.</param>
+    /// <exception cref="MalformedException">A number that is not whole, or is negative.</exception>
+    internal static long? Count(JsonToken token, string label)
+    {
+        if (token.Kind != JsonTokenType.Number)
         {
             return null;
         }
 
         long number;
-        if (!value.TryGetInt64(out number))
+        if (token.Int64 is { } whole)
         {
-            var real = value.GetDouble();
+            number = whole;
+        }
+        else
+        {
+            var real = token.Double;
             if (real != Math.Floor(real) || Math.Abs(real) > long.MaxValue / 2)
             {
                 throw new MalformedException($"{label} is not a whole number");
@@ -304,5 +566,27 @@ internal static class OpenCodeRecords
         }
 
         return number < 0 ? throw new MalformedException($"{label} is negative") : number;
+    }
+
+    private static string? String(JsonElement element, string name) =>
+        element.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.String ? value.GetString() : null;
+
+    private static string? NonEmpty(string? value) => string.IsNullOrEmpty(value) ? null : value;
+
+    /// <summary>Where a message's id and session come from when its JSON lacks them: database columns, or a storage file's name and folder.</summary>
+    private readonly struct MessageOrigin(string? id, string? sessionId, string? file)
+    {
+        public string? Id => file is null ? id : Path.GetFileNameWithoutExtension(file);
+
+        public string? SessionId => file is null ? sessionId : Path.GetFileName(Path.GetDirectoryName(file));
+    }
+
+    /// <summary>The values of a message that accounting reads, as found in its JSON.</summary>
+    private struct MessageTokens
+    {
+        public JsonToken Id, SessionId, Role, ModelId, ProviderId, Finish, Agent, Mode, Cost;
+        public JsonToken Created, Completed, Cwd, Root;
+        public bool HasTokens;
+        public JsonToken Input, Output, Reasoning, CacheRead, CacheWrite;
     }
 }

@@ -18,26 +18,27 @@ namespace Tally.Sources.OpenCode;
 internal sealed class OpenCodeStorageReader
 {
     // Session files never move and their parent and directory never change: look each up once per source.
-    private readonly ConcurrentDictionary<string, OpenCodeSession> _sessions = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<(string Storage, string SessionId), OpenCodeSession> _sessions = new();
     private readonly ProjectKeyResolver _projects;
+
+    // The storage folder of the latest file read: nearly every file of a sweep has the same one.
+    private StorageFolders? _lastStorage;
 
     public OpenCodeStorageReader(ProjectKeyResolver projects) => _projects = projects;
 
     public FileReadResult Read(LogFile file)
     {
-        var bytes = ReadWhole(file.Path);
+        var files = OpenCodeStorageFiles.ForThisThread;
+        var bytes = files.ReadWhole(file.Path);
 
         // Nothing to resume from: the next read of this file takes it whole again.
         var result = new FileReadResult { Next = ReadStart.Beginning };
-        var fileId = Path.GetFileNameWithoutExtension(file.Path);
-        var messageDirectory = Path.GetDirectoryName(file.Path);
-        var storage = StorageRoot(messageDirectory);
+        var storage = StorageRoot(file.Path);
 
         OpenCodeMessage message;
         try
         {
-            using var document = JsonDocument.Parse(bytes);
-            message = OpenCodeRecords.ParseMessage(document.RootElement, fileId, Path.GetFileName(messageDirectory));
+            message = OpenCodeRecords.ParseMessageFile(bytes.Span, file.Path);
         }
         catch (JsonException)
         {
@@ -49,6 +50,11 @@ internal sealed class OpenCodeStorageReader
             result.Skipped.Add(new SkippedLine(file.Path, 1, e.Message));
             return result;
         }
+        catch (InvalidOperationException)
+        {
+            result.Skipped.Add(new SkippedLine(file.Path, 1, OpenCodeRecords.NotUtf8));
+            return result;
+        }
 
         if (message.Role != "assistant")
         {
@@ -58,10 +64,10 @@ internal sealed class OpenCodeStorageReader
         string? stepFinishReason = null;
         if (storage is not null)
         {
-            ReadParts(Path.Combine(storage, OpenCodeDiscovery.PartDirectory, message.Id), message, result, out stepFinishReason);
+            ReadParts(files, storage.Parts, message, result, out stepFinishReason);
         }
 
-        var session = storage is null ? null : FindSession(storage, message.SessionId);
+        var session = storage is null ? null : FindSession(storage.Storage, message.SessionId);
         if (OpenCodeRecords.ToCall(message, session, stepFinishReason, _projects) is { } call)
         {
             result.Calls.Add(call);
@@ -70,61 +76,57 @@ internal sealed class OpenCodeStorageReader
         return result;
     }
 
-    private static void ReadParts(string partDirectory, OpenCodeMessage message, FileReadResult result, out string? stepFinishReason)
+    private static void ReadParts(
+        OpenCodeStorageFiles files, string parts, OpenCodeMessage message, FileReadResult result, out string? stepFinishReason)
     {
         stepFinishReason = null;
-        List<string> parts;
-        try
-        {
-            parts = Directory.EnumerateFiles(partDirectory, "*.json").ToList();
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            return; // no parts folder (a message without tools), or it went away: nothing to add
-        }
 
         // Part ids sort in creation order, so the last step-finish read is the message's final one.
-        parts.Sort(StringComparer.Ordinal);
-        foreach (var path in parts)
+        files.OpenFolder(parts, message.Id);
+        try
         {
-            ReadOnlyMemory<byte> bytes;
-            try
+            for (var i = 0; i < files.Count; i++)
             {
-                bytes = ReadWhole(path);
-            }
-            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-            {
-                continue; // deleted since listing (a reverted message): nothing to count
-            }
-
-            try
-            {
-                using var document = JsonDocument.Parse(bytes);
-                var root = document.RootElement;
-                switch (OpenCodeRecords.PartType(root))
+                if (files.ReadFile(i) is not { } bytes)
                 {
-                    case "tool":
-                        result.ToolResults.Add(OpenCodeRecords.ToToolResult(root, message.Id, message.SessionId, message.CreatedMs));
-                        break;
-                    case "step-finish":
-                        stepFinishReason = OpenCodeRecords.StepFinishReason(root) ?? stepFinishReason;
-                        break;
+                    continue; // deleted since listing (a reverted message): nothing to count
+                }
+
+                try
+                {
+                    var part = OpenCodeRecords.ParsePart(bytes.Span);
+                    if (part.IsTool)
+                    {
+                        result.ToolResults.Add(part.ToToolResult(message.Id, message.SessionId, message.CreatedMs));
+                    }
+                    else if (part.IsStepFinish)
+                    {
+                        stepFinishReason = part.StepFinishReason ?? stepFinishReason;
+                    }
+                }
+                catch (JsonException)
+                {
+                    result.Skipped.Add(new SkippedLine(files.PathOf(i), 1, "not valid JSON"));
+                }
+                catch (OpenCodeRecords.MalformedException e)
+                {
+                    result.Skipped.Add(new SkippedLine(files.PathOf(i), 1, e.Message));
+                }
+                catch (InvalidOperationException)
+                {
+                    result.Skipped.Add(new SkippedLine(files.PathOf(i), 1, OpenCodeRecords.NotUtf8));
                 }
             }
-            catch (JsonException)
-            {
-                result.Skipped.Add(new SkippedLine(path, 1, "not valid JSON"));
-            }
-            catch (OpenCodeRecords.MalformedException e)
-            {
-                result.Skipped.Add(new SkippedLine(path, 1, e.Message));
-            }
+        }
+        finally
+        {
+            files.CloseFolder();
         }
     }
 
     private OpenCodeSession? FindSession(string storage, string sessionId)
     {
-        var key = storage + Path.DirectorySeparatorChar + sessionId;
+        var key = (storage, sessionId);
         if (_sessions.TryGetValue(key, out var known))
         {
             return known;
@@ -146,7 +148,7 @@ internal sealed class OpenCodeStorageReader
                     continue;
                 }
 
-                using var document = JsonDocument.Parse(ReadWhole(path));
+                using var document = JsonDocument.Parse(OpenCodeStorageFiles.ForThisThread.ReadWhole(path));
                 if (OpenCodeRecords.ParseSession(document.RootElement) is { } session)
                 {
                     return _sessions.GetOrAdd(key, session);
@@ -161,47 +163,26 @@ internal sealed class OpenCodeStorageReader
         return null;
     }
 
-    // A store holds a few files per call (message, parts), nearly all of a few KiB: read each
-    // into one buffer per thread rather than a new array per file, with one read where it fits.
-    [ThreadStatic]
-    private static byte[]? t_buffer;
-
-    private const int BufferSize = 64 * 1024;
-    private const int LargestKeptBuffer = 1024 * 1024;
-
-    /// <summary>
-    /// The whole file, in a buffer that stays valid until this thread's next read (a
-    /// <see cref="JsonDocument"/> over it must be disposed first).
-    /// </summary>
-    private static ReadOnlyMemory<byte> ReadWhole(string path)
+    /// <summary>The <c>storage</c> folder above <c>storage/message/&lt;session&gt;/</c>, or null for a file elsewhere.</summary>
+    private StorageFolders? StorageRoot(string messageFile)
     {
-        using var handle = File.OpenHandle(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
-        var buffer = t_buffer ?? new byte[BufferSize];
-        var length = 0;
-        while (true)
+        var messages = Path.GetDirectoryName(Path.GetDirectoryName(messageFile.AsSpan()));
+        if (!Path.GetFileName(messages).SequenceEqual(OpenCodeDiscovery.MessageDirectory))
         {
-            var wanted = buffer.Length - length;
-            var read = RandomAccess.Read(handle, buffer.AsSpan(length), length);
-            length += read;
-            if (read < wanted)
-            {
-                break; // a regular file reads short only at its end
-            }
-
-            Array.Resize(ref buffer, buffer.Length * 2);
+            return null;
         }
 
-        // Keep the buffer for the next file, unless one huge file grew it.
-        t_buffer = buffer.Length <= LargestKeptBuffer ? buffer : null;
-        return buffer.AsMemory(0, length);
+        var last = _lastStorage;
+        if (last is not null && Path.GetDirectoryName(messages).SequenceEqual(last.Storage))
+        {
+            return last;
+        }
+
+        // Made by the string overload, which also collapses repeated separators (the span one does not).
+        var storage = Path.GetDirectoryName(messages.ToString())!;
+        return _lastStorage = new StorageFolders(storage, Path.Combine(storage, OpenCodeDiscovery.PartDirectory));
     }
 
-    /// <summary>The <c>storage</c> folder above <c>storage/message/&lt;session&gt;/</c>, or null for a file elsewhere.</summary>
-    private static string? StorageRoot(string? messageDirectory)
-    {
-        var messages = Path.GetDirectoryName(messageDirectory);
-        return messages is not null && Path.GetFileName(messages) == OpenCodeDiscovery.MessageDirectory
-            ? Path.GetDirectoryName(messages)
-            : null;
-    }
+    /// <summary>A <c>storage</c> folder and its <c>part</c> folder.</summary>
+    private sealed record StorageFolders(string Storage, string Parts);
 }

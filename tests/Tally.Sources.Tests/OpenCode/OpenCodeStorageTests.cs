@@ -193,4 +193,69 @@ public sealed class OpenCodeStorageTests
         Assert.Empty(result.Calls);
         Assert.Equal([new SkippedLine(path, 1, "tokens.input is negative")], result.Skipped);
     }
+
+    [Theory]
+    [InlineData("\"modelID\": \"claude-\\ud800\"")] // half a surrogate pair
+    [InlineData("\"modelID\": \"claude-\u00FF\u00FE\"")] // bytes that are not UTF-8
+    public void UndecodableText_IsSkipped_NotFatal(string model)
+    {
+        using var dir = new TestSupport.TestDirectory();
+        var json = "{ \"id\": \"msg_u\", \"sessionID\": \"ses_u\", \"role\": \"assistant\", \"time\": { \"created\": 1000 }, "
+            + model + ", \"tokens\": { \"input\": 1, \"output\": 2 } }";
+        var path = dir.WriteFile("storage/message/ses_u/msg_u.json", "");
+        File.WriteAllBytes(path, System.Text.Encoding.Latin1.GetBytes(json)); // \u00FF\u00FE become the single bytes FF FE
+
+        var result = OpenCodeFixtures.Source().Read(LogFile.From(new FileInfo(path)), ReadStart.Beginning);
+
+        Assert.Empty(result.Calls);
+        Assert.Equal([new SkippedLine(path, 1, "a string is not valid UTF-8 text")], result.Skipped);
+    }
+
+    [Fact]
+    public void PropertyWrittenTwice_TheLastOneCounts()
+    {
+        using var dir = new TestSupport.TestDirectory();
+        var path = dir.WriteFile("storage/message/ses_d/msg_d.json", """
+            { "role": "user", "id": "msg_d", "sessionID": "ses_d", "time": { "created": 1000 }, "modelID": "old",
+              "tokens": { "input": 7, "output": 7 }, "role": "assistant", "modelID": "new",
+              "tokens": { "input": 1, "input": 5, "output": 2 }, "time": { "created": 2000, "completed": 2500 } }
+            """);
+        dir.WriteFile("storage/part/msg_d/prt_1.json", """
+            { "type": "text", "callID": "c1", "type": "tool", "sessionID": "ses_d",
+              "state": { "status": "running" }, "state": { "status": "completed", "output": "ok", "status": "error", "error": "boom!" } }
+            """);
+
+        var result = OpenCodeFixtures.Source().Read(LogFile.From(new FileInfo(path)), ReadStart.Beginning);
+
+        var call = Assert.Single(result.Calls);
+        Assert.Equal(("new", 5L, 2L, DateTimeOffset.FromUnixTimeMilliseconds(2500)), (call.Model, call.Usage.Input!.Value, call.Usage.Output!.Value, call.Timestamp));
+        var tool = Assert.Single(result.ToolResults);
+        Assert.Equal(("c1", 5L, (bool?)true), (tool.ToolUseId, tool.OutputBytes!.Value, tool.IsError));
+    }
+
+    [Fact]
+    public void MalformedValues_AreReportedInAFixedOrder_WhateverTheOrderOfTheProperties()
+    {
+        using var dir = new TestSupport.TestDirectory();
+        var path = dir.WriteFile("storage/message/ses_o/msg_o.json", """
+            { "tokens": { "input": -1 }, "role": "assistant", "time": { "created": 1.5 }, "id": "msg_o", "sessionID": "ses_o" }
+            """);
+
+        var result = OpenCodeFixtures.Source().Read(LogFile.From(new FileInfo(path)), ReadStart.Beginning);
+
+        Assert.Equal([new SkippedLine(path, 1, "time.created is not a whole number")], result.Skipped);
+    }
+
+    [Fact]
+    public void InvalidJson_IsReportedBeforeAMalformedValueThatComesFirst()
+    {
+        using var dir = new TestSupport.TestDirectory();
+        var path = dir.WriteFile("storage/message/ses_j/msg_j.json", """
+            { "id": "msg_j", "sessionID": "ses_j", "tokens": { "input": -1 }, "role": "assistant" } trailing
+            """);
+
+        var result = OpenCodeFixtures.Source().Read(LogFile.From(new FileInfo(path)), ReadStart.Beginning);
+
+        Assert.Equal([new SkippedLine(path, 1, "not valid JSON")], result.Skipped);
+    }
 }
