@@ -6,7 +6,7 @@ using System.Text.Unicode;
 namespace Tally.Sources.JsonLines;
 
 /// <summary>
-/// Where a value lies in a JSON text that a <see cref="Utf8JsonReader"/> has read: its kind, and for a
+/// Where a value lies in a JSON text that a <see cref="LineJsonReader"/> has read: its kind, and for a
 /// string or a number its bytes (a string's without its quotes, still escaped). A reader notes the
 /// values it wants in one pass and decodes only those it uses, once the whole text has proved valid
 /// JSON. Decoding follows <see cref="Utf8JsonReader.GetString"/>, down to what it throws.
@@ -20,26 +20,6 @@ internal readonly struct JsonToken
     private readonly int _length;
     private readonly long? _int64;
     private readonly double _double;
-
-    /// <summary>Notes the value the reader is on; for a container, only that it is one.</summary>
-    public JsonToken(ref Utf8JsonReader reader)
-    {
-        Kind = reader.TokenType;
-        switch (Kind)
-        {
-            case JsonTokenType.String:
-                _start = checked((int)reader.TokenStartIndex + 1);
-                _length = reader.ValueSpan.Length;
-                IsEscaped = reader.ValueIsEscaped;
-                break;
-            case JsonTokenType.Number:
-                _start = checked((int)reader.TokenStartIndex);
-                _length = reader.ValueSpan.Length;
-                _int64 = reader.TryGetInt64(out var whole) ? whole : null;
-                _double = _int64 is null ? reader.GetDouble() : 0;
-                break;
-        }
-    }
 
     /// <summary>Notes the value the reader is on; for a container, only that it is one.</summary>
     public JsonToken(ref LineJsonReader reader)

@@ -33,7 +33,7 @@ internal sealed record OpenCodeMessage(
 /// instead), into records. Both layouts go through here so the same message gives the same call.
 /// </summary>
 /// <remarks>
-/// The JSON is read in one pass with <see cref="Utf8JsonReader"/>, which notes where each wanted
+/// The JSON is read in one pass with <see cref="LineJsonReader"/>, which notes where each wanted
 /// value lies; values are decoded only once the whole text has proved valid JSON, and only those
 /// that are used (a part's ids, say, only if it is a tool part). The outcome is what a
 /// <see cref="JsonDocument"/> lookup gives: invalid JSON is reported before any malformed value,
@@ -77,7 +77,7 @@ internal static class OpenCodeRecords
 
     private static OpenCodeMessage ParseMessage(ReadOnlySpan<byte> json, MessageOrigin origin)
     {
-        var reader = new Utf8JsonReader(json);
+        var reader = new LineJsonReader(json, default);
         var message = default(MessageTokens);
         var isObject = ReadRoot(ref reader);
         if (isObject)
@@ -236,7 +236,7 @@ internal static class OpenCodeRecords
             message.Agent.String(json, strings) ?? message.Mode.String(json, strings));
     }
 
-    private static void ReadTokens(ref Utf8JsonReader reader, ref MessageTokens message)
+    private static void ReadTokens(ref LineJsonReader reader, ref MessageTokens message)
     {
         var hasCache = false;
         while (NextProperty(ref reader))
@@ -284,7 +284,7 @@ internal static class OpenCodeRecords
     /// <exception cref="JsonException">Not valid JSON.</exception>
     public static OpenCodePart ParsePart(ReadOnlySpan<byte> json)
     {
-        var reader = new Utf8JsonReader(json);
+        var reader = new LineJsonReader(json, default);
         var part = new OpenCodePart(json);
         if (ReadRoot(ref reader))
         {
@@ -336,7 +336,7 @@ internal static class OpenCodeRecords
         return part;
     }
 
-    private static void ReadState(ref Utf8JsonReader reader, ref StateTokens state)
+    private static void ReadState(ref LineJsonReader reader, ref StateTokens state)
     {
         while (NextProperty(ref reader))
         {
@@ -478,7 +478,7 @@ internal static class OpenCodeRecords
         [.. new[] { "filePath", "file_path", "command", "pattern", "url", "subagent_type", "path", "query" }.Select(Encoding.UTF8.GetBytes)];
 
     /// <summary>The index in <see cref="TargetFields"/> of the property the reader is on, or -1.</summary>
-    private static int TargetField(ref Utf8JsonReader reader)
+    private static int TargetField(ref LineJsonReader reader)
     {
         for (var i = 0; i < TargetFields.Length; i++)
         {
@@ -492,7 +492,7 @@ internal static class OpenCodeRecords
     }
 
     /// <summary>Reads the first token; true when it starts an object (whose properties follow), else the value is skipped.</summary>
-    private static bool ReadRoot(ref Utf8JsonReader reader)
+    private static bool ReadRoot(ref LineJsonReader reader)
     {
         reader.Read(); // no token at all is invalid JSON: the reader throws
         if (reader.TokenType == JsonTokenType.StartObject)
@@ -505,13 +505,13 @@ internal static class OpenCodeRecords
     }
 
     /// <summary>Checks that nothing but white space follows the root value: the reader throws otherwise.</summary>
-    private static void EndRoot(ref Utf8JsonReader reader) => _ = reader.Read();
+    private static void EndRoot(ref LineJsonReader reader) => _ = reader.Read();
 
     /// <summary>Moves to the next property of the current object; false at its end.</summary>
-    private static bool NextProperty(ref Utf8JsonReader reader) => reader.Read() && reader.TokenType == JsonTokenType.PropertyName;
+    private static bool NextProperty(ref LineJsonReader reader) => reader.Read() && reader.TokenType == JsonTokenType.PropertyName;
 
     /// <summary>Moves from a property name to its value; true when that value is an object to read, else it is skipped.</summary>
-    private static bool EnterObject(ref Utf8JsonReader reader)
+    private static bool EnterObject(ref LineJsonReader reader)
     {
         reader.Read();
         if (reader.TokenType == JsonTokenType.StartObject)
@@ -523,14 +523,14 @@ internal static class OpenCodeRecords
         return false;
     }
 
-    private static void SkipValue(ref Utf8JsonReader reader)
+    private static void SkipValue(ref LineJsonReader reader)
     {
         reader.Read();
         reader.Skip();
     }
 
     /// <summary>Moves from a property name to its value and notes where it lies; a container is skipped.</summary>
-    private static JsonToken Value(ref Utf8JsonReader reader)
+    private static JsonToken Value(ref LineJsonReader reader)
     {
         reader.Read();
         var token = new JsonToken(ref reader);
