@@ -164,7 +164,8 @@ internal ref struct LineJsonReader
         var end = start + 1;
         while (true)
         {
-            var found = line[end..].IndexOfAny((byte)'"', (byte)'\\');
+            // One pass finds the end and any control character, which a JSON string may not hold.
+            var found = line[end..].IndexOfAny(StringEndsOrFails);
             if (found < 0)
             {
                 return false;
@@ -174,6 +175,11 @@ internal ref struct LineJsonReader
             if (line[end] == (byte)'"')
             {
                 break;
+            }
+
+            if (line[end] != (byte)'\\')
+            {
+                return false; // a control character: the ordinary read reports it
             }
 
             escaped = true;
@@ -189,7 +195,7 @@ internal ref struct LineJsonReader
             }
         }
 
-        if (end - start - 1 < LongString || line[(start + 1)..end].IndexOfAnyInRange((byte)0, (byte)(' ' - 1)) >= 0)
+        if (end - start - 1 < LongString)
         {
             return false;
         }
@@ -211,6 +217,10 @@ internal ref struct LineJsonReader
             || (escape[0] == (byte)'u' && escape.Length >= 5 && !escape[1..5].ContainsAnyExcept(HexDigits)));
 
     private static readonly SearchValues<byte> HexDigits = SearchValues.Create("0123456789abcdefABCDEF"u8);
+
+    // What ends the plain run of a string: its closing quote, an escape, or a control character.
+    private static readonly SearchValues<byte> StringEndsOrFails = SearchValues.Create(
+        [(byte)'"', (byte)'\\', .. Enumerable.Range(0, 0x20).Select(b => (byte)b)]);
 
     // The long string on its own, as a JSON text of one string, for the reads that decode it.
     private readonly Utf8JsonReader LongValue()
